@@ -1,0 +1,30 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { RequestHandler } from 'express';
+
+/** Pretty in a terminal, JSON lines otherwise (CI, containers, log shippers). */
+export function createLogger(options: { level?: string; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
+  const level = options.level ?? 'info';
+  if (options.destination) return pino({ level }, options.destination);
+  const pretty = options.pretty ?? process.stdout.isTTY;
+  return pino({
+    level,
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  });
+}
+
+/**
+ * One line per request: method, route (the spec's template when the validator matched one,
+ * so IDs do not multiply the distinct routes), status, duration. Never a body, a query
+ * string or a header: those can carry secrets and tokens.
+ */
+export function requestLog(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req as { openapi?: { openApiRoute?: string } }).openapi?.openApiRoute ?? req.path;
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
+    });
+    next();
+  };
+}
