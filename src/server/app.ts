@@ -47,7 +47,9 @@ export function createApp(options: AppOptions): Express {
     OpenApiValidator.middleware({
       apiSpec: structuredClone(spec) as never,
       validateApiSpec: false, // lint checks the spec; skipping this keeps start-up fast
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true, allErrors: true },
+      // Query and path values are always coerced from text; coerceTypes here is for the body,
+      // where 42 must stay a number (and so be refused as a secret), not become "42".
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
       validateResponses: validateResponses ? { removeAdditional: false } : false,
       validateSecurity: false, // bearerAuth above does it, in constant time
       ignoreUndocumented: false,
