@@ -2,13 +2,22 @@
 import { parseArgs } from 'node:util';
 import { serve } from './server/serve.js';
 import { createLogger } from './server/logger.js';
+import { startMock, startProxy } from './prism.js';
+import { formatReport, runContract } from './contract/run.js';
 
 const HELP = `oauth-apps-api — the OAuth apps API contract kit
 
 Usage:
-  oauth-apps-api [serve] [options]     serve the stateful reference server
+  oauth-apps-api [serve] [options]          serve the stateful reference server
+  oauth-apps-api mock [--dynamic] [--seed S] [--port N]
+                                            Prism mock from the spec's examples (MOCK_PORT, default 4010)
+  oauth-apps-api proxy <upstream-url> [--port N]
+                                            Prism validating proxy: every contract violation of
+                                            requests or of the upstream's responses becomes an error
+  oauth-apps-api contract <base-url> [--token T]
+                                            run the contract suite against any server (--base-url works too)
 
-Options (each also an environment variable):
+Options of serve (each also an environment variable):
   --port <n>             PORT            default 3000 (0 picks a free port)
   --host <addr>          HOST            default 127.0.0.1
   --token <t>            API_TOKEN       default: a random token, printed once at start-up
@@ -33,15 +42,37 @@ async function main(argv: string[]) {
       'response-validation': { type: 'boolean' },
       'no-response-validation': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      dynamic: { type: 'boolean' },
+      seed: { type: 'string' },
+      'base-url': { type: 'string' },
     },
   });
   const command = positionals[0] ?? 'serve';
   if (values.help || command === 'help') return void process.stdout.write(HELP);
-  if (command !== 'serve') throw new UsageError(`unknown command '${command}'`);
-
   const env = process.env;
-  const port = Number(values.port ?? env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port '${values.port ?? env.PORT}'`);
+  const host = values.host ?? env.HOST ?? '127.0.0.1';
+
+  if (command === 'mock' || command === 'proxy') {
+    const port = parsePort(values.port ?? env.MOCK_PORT, 4010);
+    const upstream = positionals[1];
+    if (command === 'proxy' && !upstream) throw new UsageError('proxy needs the upstream URL, e.g. oauth-apps-api proxy https://api.sequin.io');
+    const child = command === 'mock' ? startMock({ port, host, dynamic: values.dynamic, seed: values.seed }) : startProxy(upstream!, { port, host });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
+    child.on('exit', (code) => process.exit(code ?? 0));
+    return;
+  }
+
+  if (command === 'contract') {
+    const baseUrl = values['base-url'] ?? positionals[1];
+    if (!baseUrl) throw new UsageError('contract needs the base URL, e.g. oauth-apps-api contract http://127.0.0.1:3000');
+    const results = await runContract({ baseUrl, token: values.token ?? env.API_TOKEN });
+    process.stdout.write(`${formatReport(results, baseUrl)}\n`);
+    process.exitCode = results.some((r) => r.outcome === 'failed') ? 1 : 0;
+    return;
+  }
+
+  if (command !== 'serve') throw new UsageError(`unknown command '${command}'`);
+  const port = parsePort(values.port ?? env.PORT, 3000);
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? 'sqlite:./data/oauth-apps.db';
   const log = createLogger({ level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' });
   const running = await serve({
@@ -78,6 +109,12 @@ async function main(argv: string[]) {
 }
 
 class UsageError extends Error {}
+
+function parsePort(value: string | undefined, fallback: number): number {
+  const port = Number(value ?? fallback);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port '${value}'`);
+  return port;
+}
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
