@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util';
 import { serve } from './server/serve.js';
 import { createLogger } from './server/logger.js';
 import { startMock, startProxy } from './prism.js';
+import { defaultSeedFile, loadSeedFile } from './sandbox/seed.js';
 import { formatReport, runContract } from './contract/run.js';
 
 const HELP = `oauth-apps-api — the OAuth apps API contract kit
 
 Usage:
   oauth-apps-api [serve] [options]          serve the stateful reference server
-  oauth-apps-api mock [--dynamic] [--seed S] [--port N]
+  oauth-apps-api mock [--dynamic [--dynamic-seed S]] [--port N]
                                             Prism mock from the spec's examples (MOCK_PORT, default 4010)
   oauth-apps-api proxy <upstream-url> [--port N]
                                             Prism validating proxy: every contract violation of
@@ -24,6 +25,12 @@ Options of serve (each also an environment variable):
   --database-url <url>   DATABASE_URL    default sqlite:./data/oauth-apps.db
                                          (sqlite::memory: for a throwaway run)
   --log-level <level>    LOG_LEVEL       default info (fatal, error, warn, info, debug, silent)
+  --seed <file>          SEED_FILE       JSON or YAML list of apps loaded into an empty database
+                                         and restored by POST /__sandbox/reset
+                                         (default: the bundled fixtures/seed.yaml)
+  --no-seed                              start empty (SEED_FILE=none does the same)
+  --no-sandbox                           no /__sandbox control plane, no Prefer steering:
+                                         the API exactly as the real one
   --no-response-validation               skip checking responses against the spec
                                          (the default when NODE_ENV=production)
   -h, --help
@@ -41,9 +48,12 @@ async function main(argv: string[]) {
       'log-level': { type: 'string' },
       'response-validation': { type: 'boolean' },
       'no-response-validation': { type: 'boolean' },
+      seed: { type: 'string' },
+      'no-seed': { type: 'boolean' },
+      'no-sandbox': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       dynamic: { type: 'boolean' },
-      seed: { type: 'string' },
+      'dynamic-seed': { type: 'string' },
       'base-url': { type: 'string' },
     },
   });
@@ -56,7 +66,7 @@ async function main(argv: string[]) {
     const port = parsePort(values.port ?? env.MOCK_PORT, 4010);
     const upstream = positionals[1];
     if (command === 'proxy' && !upstream) throw new UsageError('proxy needs the upstream URL, e.g. oauth-apps-api proxy https://api.sequin.io');
-    const child = command === 'mock' ? startMock({ port, host, dynamic: values.dynamic, seed: values.seed }) : startProxy(upstream!, { port, host });
+    const child = command === 'mock' ? startMock({ port, host, dynamic: values.dynamic, seed: values['dynamic-seed'] }) : startProxy(upstream!, { port, host });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
     child.on('exit', (code) => process.exit(code ?? 0));
     return;
@@ -75,6 +85,7 @@ async function main(argv: string[]) {
   const port = parsePort(values.port ?? env.PORT, 3000);
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? 'sqlite:./data/oauth-apps.db';
   const log = createLogger({ level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' });
+  const seedFile = values['no-seed'] || env.SEED_FILE === 'none' ? undefined : (values.seed ?? env.SEED_FILE ?? defaultSeedFile);
   const running = await serve({
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -82,11 +93,15 @@ async function main(argv: string[]) {
     databaseUrl,
     validateResponses: values['no-response-validation'] ? false : undefined,
     logger: log,
+    seed: seedFile ? loadSeedFile(seedFile) : [],
+    sandbox: !values['no-sandbox'],
   });
 
   const lines = [
     `OAuth apps API listening on ${running.url}`,
     `  storage: ${running.store.location}`,
+    `  seed:    ${running.seeded ? `loaded ${running.seeded} apps from ${seedFile}` : seedFile ? 'database not empty, seed not loaded' : 'none'}`,
+    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: openapi/sandbox.yaml)`}`,
     `  docs:    ${running.url}/docs  (spec: ${running.url}/openapi.yaml)`,
   ];
   if (running.tokenGenerated) {

@@ -18,4 +18,6 @@ function findPackageRoot(from: string): string {
 export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 export const bundledSpecJson = join(packageRoot, 'generated', 'openapi.json');
 export const bundledSpecYaml = join(packageRoot, 'generated', 'openapi.yaml');
+export const bundledSandboxJson = join(packageRoot, 'generated', 'sandbox.json');
+export const bundledSandboxYaml = join(packageRoot, 'generated', 'sandbox.yaml');
 export const docsHtml = join(packageRoot, 'build', 'docs', 'index.html');

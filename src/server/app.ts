@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
-import { bundledSpecJson, bundledSpecYaml, docsHtml } from '../paths.js';
+import { bundledSandboxJson, bundledSpecJson, bundledSpecYaml, docsHtml } from '../paths.js';
+import { sandboxSteering } from '../sandbox/middleware.js';
+import { sandboxRoutes } from '../sandbox/routes.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import type { OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
@@ -18,6 +21,8 @@ export interface AppOptions {
   validateResponses?: boolean;
   logger?: Logger;
   spec?: OpenApiDocument;
+  /** The sandbox (control plane under /__sandbox, `Prefer` steering); absent = off, the API exactly as real. */
+  sandbox?: Sandbox;
 }
 
 /** Builds the reference server without listening (tests listen on port 0; the CLI on PORT). */
@@ -42,22 +47,30 @@ export function createApp(options: AppOptions): Express {
 
   // The fixed order of express-openapi-validator's examples: body → auth → validation → routes.
   app.use(express.json({ limit: '1mb' }));
-  app.use('/v1', bearerAuth(options.token));
-  app.use(
-    OpenApiValidator.middleware({
-      apiSpec: structuredClone(spec) as never,
-      validateApiSpec: false, // lint checks the spec; skipping this keeps start-up fast
-      // Query and path values are always coerced from text; coerceTypes here is for the body,
-      // where 42 must stay a number (and so be refused as a secret), not become "42".
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
-      validateResponses: validateResponses ? { removeAdditional: false } : false,
-      validateSecurity: false, // bearerAuth above does it, in constant time
-      ignoreUndocumented: false,
-      ignorePaths: /^\/(?!v1\/)/,
-    }),
-  );
+  app.use(options.sandbox ? ['/v1', '/__sandbox'] : '/v1', bearerAuth(options.token));
+  if (options.sandbox) app.use('/v1', sandboxSteering(spec, options.sandbox.faults));
+  app.use(validator(spec, /^\/v1\//, validateResponses));
   app.use(oauthAppsRoutes(options.store));
+  if (options.sandbox) {
+    app.use(validator(loadSpec(bundledSandboxJson), /^\/__sandbox\//, validateResponses));
+    app.use(sandboxRoutes(options.sandbox, options.store, spec));
+  }
   app.use(notFound); // the validator already answered unknown /v1 routes (404) and wrong methods (405 + Allow)
   app.use(errorHandler(log));
   return app;
+}
+
+/** express-openapi-validator for one spec, applied to the paths `scope` matches. */
+function validator(apiSpec: OpenApiDocument, scope: RegExp, validateResponses: boolean) {
+  return OpenApiValidator.middleware({
+    apiSpec: structuredClone(apiSpec) as never,
+    validateApiSpec: false, // lint checks the spec; skipping this keeps start-up fast
+    // Query and path values are always coerced from text; coerceTypes here is for the body,
+    // where 42 must stay a number (and so be refused as a secret), not become "42".
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
+    validateResponses: validateResponses ? { removeAdditional: false } : false,
+    validateSecurity: false, // bearerAuth does it, in constant time
+    ignoreUndocumented: false,
+    ignorePaths: (path: string) => !scope.test(path),
+  });
 }

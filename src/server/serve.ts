@@ -5,6 +5,8 @@ import { openStore, type OauthAppStore } from '../store/index.js';
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 import type { Logger } from 'pino';
+import { Sandbox } from '../sandbox/sandbox.js';
+import type { SeedApp } from '../sandbox/seed.js';
 
 export interface ServeConfig {
   port: number;
@@ -14,6 +16,10 @@ export interface ServeConfig {
   databaseUrl: string;
   validateResponses?: boolean;
   logger?: Logger;
+  /** Apps loaded into an empty store at start, and restored by a sandbox reset. */
+  seed?: SeedApp[];
+  /** The /__sandbox control plane and `Prefer` steering (default on). */
+  sandbox?: boolean;
 }
 
 export interface RunningServer {
@@ -21,6 +27,8 @@ export interface RunningServer {
   token: string;
   tokenGenerated: boolean;
   store: OauthAppStore;
+  /** How many seed apps were loaded at start (0 when the store already had data). */
+  seeded: number;
   server: Server;
   /** Stops accepting, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
@@ -31,7 +39,21 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
   const log = config.logger ?? createLogger();
   const store = await openStore(config.databaseUrl);
   const token = config.token || randomBytes(24).toString('base64url');
-  const app = createApp({ store, token, logger: log, validateResponses: config.validateResponses });
+  const sandbox = new Sandbox(store, config.seed);
+  let seeded: number;
+  try {
+    seeded = await sandbox.seedIfEmpty();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const app = createApp({
+    store,
+    token,
+    logger: log,
+    validateResponses: config.validateResponses,
+    sandbox: config.sandbox === false ? undefined : sandbox,
+  });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -52,5 +74,5 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
       // In-flight requests get 10 s; then remaining sockets are cut.
       setTimeout(() => server.closeAllConnections(), 10_000).unref();
     }).then(() => store.close()));
-  return { url: `http://${host}:${port}`, token, tokenGenerated: !config.token, store, server, close };
+  return { url: `http://${host}:${port}`, token, tokenGenerated: !config.token, store, seeded, server, close };
 }

@@ -93,6 +93,7 @@ export class SqliteStore implements OauthAppStore {
         health_time = @time WHERE seq = @seq`),
       delete: this.db.prepare('DELETE FROM oauth_apps WHERE id = ?'),
       clear: this.db.prepare('DELETE FROM oauth_apps'),
+      count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM oauth_apps'),
     };
   }
 
@@ -197,6 +198,10 @@ export class SqliteStore implements OauthAppStore {
 
   async delete(id: string): Promise<boolean> {
     return this.stmt.delete.run(id).changes > 0;
+  }
+
+  async count(): Promise<number> {
+    return this.stmt.count.get()!.n;
   }
 
   async clear(): Promise<void> {

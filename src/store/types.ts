@@ -42,6 +42,7 @@ export interface OauthAppStore {
   update(id: string, patch: UpdateInput): Promise<OauthApp | undefined>;
   setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined>;
   delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
   /** Removes every app (sandbox reset). */
   clear(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RequestHandler } from 'express';
+import { ApiError } from '../server/errors.js';
+import type { OpenApiDocument } from '../spec/index.js';
+import { operationMatcher } from '../spec/operations.js';
+import { exampleResponses } from './examples.js';
+import type { FaultRegistry } from './faults.js';
+import { parsePrefer } from './prefer.js';
+
+/**
+ * Per-request steering of /v1 operations: a `Prefer` header (code, example, delay) or an
+ * injected fault answers a documented response from the spec's examples and/or adds
+ * latency. Runs after auth and before validation, so a forced response needs a valid token
+ * but not a valid request.
+ */
+export function sandboxSteering(spec: OpenApiDocument, faults: FaultRegistry): RequestHandler {
+  const match = operationMatcher(spec);
+  const canned = exampleResponses(spec);
+  return async (req, res, next) => {
+    const op = match(req.method, req.baseUrl + req.path); // mounted on /v1: req.path is relative
+    if (!op) return next();
+    const pref = parsePrefer(req.get('prefer'));
+    if ('errors' in pref) throw ApiError.validation({ Prefer: pref.errors });
+    if (pref.code !== undefined && !op.statuses.includes(String(pref.code))) {
+      throw ApiError.validation({ Prefer: [`code ${pref.code} is not documented for ${op.operationId} (documented: ${op.statuses.join(', ')})`] });
+    }
+    const fault = pref.code === undefined ? faults.take(op.operationId) : undefined;
+    const delay = (pref.delayMs ?? 0) + (fault?.delay_ms ?? 0);
+    if (delay > 0) await sleep(delay);
+
+    const code = pref.code ?? fault?.status;
+    // A forced success without a named example is simply the real, stateful answer.
+    if (code === undefined || (code < 300 && pref.example === undefined)) return next();
+    const response = canned(op.template, req.method, code, pref.example);
+    if (!response) {
+      throw ApiError.validation({ Prefer: [`no example${pref.example ? ` named '${pref.example}'` : ''} for ${code} of ${op.operationId}`] });
+    }
+    res.status(response.status).set(response.headers).json(response.body);
+  };
+}

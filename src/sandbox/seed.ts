@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import type { components } from '../../generated/sandbox.js';
+import { packageRoot, bundledSandboxJson } from '../paths.js';
+import { loadSpec, specValidator } from '../spec/index.js';
+
+export type SeedApp = components['schemas']['SeedApp'];
+
+/** The fixture `npm start` loads into an empty database, so a newcomer sees data at once. */
+export const defaultSeedFile = join(packageRoot, 'fixtures', 'seed.yaml');
+
+let validateSeed: ReturnType<ReturnType<typeof specValidator>> | undefined;
+
+/** What no schema can say: within one seed, ids and provider + client_id pairs are unique. */
+export function duplicatesIn(seed: SeedApp[]): string[] {
+  const problems: string[] = [];
+  const ids = new Map<string, number>();
+  const keys = new Map<string, number>();
+  seed.forEach((app, i) => {
+    const key = `${app.provider} ${app.client_id}`;
+    if (keys.has(key)) problems.push(`app #${i} repeats the provider + client_id of app #${keys.get(key)} (${key})`);
+    else keys.set(key, i);
+    if (app.id === undefined) return;
+    if (ids.has(app.id)) problems.push(`app #${i} repeats the id of app #${ids.get(app.id)} (${app.id})`);
+    else ids.set(app.id, i);
+  });
+  return problems;
+}
+
+/** Checks a seed against the sandbox spec's SeedFile schema and for duplicates; throws a readable list of problems. */
+export function checkSeed(value: unknown, source: string): SeedApp[] {
+  validateSeed ??= specValidator(loadSpec(bundledSandboxJson))('#/components/schemas/SeedFile');
+  const problems = validateSeed(value)
+    ? duplicatesIn(value as SeedApp[])
+    : (validateSeed.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '(root)'} ${e.message}`);
+  if (problems.length) {
+    throw new Error(`${source} is not a valid seed file (a list of apps: the create body plus optional id, health, created_at, updated_at):\n  ${problems.join('\n  ')}`);
+  }
+  return value as SeedApp[];
+}
+
+/** Reads a JSON or YAML seed file (YAML is a superset of JSON, so one parser reads both). */
+export function loadSeedFile(file: string): SeedApp[] {
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read seed file ${file}: ${(err as Error).message}`);
+  }
+  return checkSeed(parsed, file);
+}
