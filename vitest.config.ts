@@ -1,10 +1,43 @@
+import pg from 'pg';
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  test: {
+// The whole suite runs twice: on SQLite, and on PostgreSQL when one is reachable at
+// PG_TEST_URL. Without PostgreSQL the second run is skipped with a loud message, except
+// where REQUIRE_POSTGRES=1 (CI), where its absence is an error.
+const pgTestUrl = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: pgTestUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export default defineConfig(async () => {
+  const withPostgres = await postgresReachable();
+  if (!withPostgres) {
+    const message = `PostgreSQL is not reachable at ${pgTestUrl}: the PostgreSQL run of the suite is SKIPPED.`;
+    if (process.env.REQUIRE_POSTGRES === '1') throw new Error(`${message} (REQUIRE_POSTGRES=1)`);
+    console.warn(`\n${'!'.repeat(100)}\n!! ${message}\n!! Start it (pg_ctlcluster ... main start) or set PG_TEST_URL.\n${'!'.repeat(100)}\n`);
+  }
+  const shared = {
     include: ['test/**/*.test.ts'],
     // Server tests bind real ports and spawn child processes; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
-  },
+  };
+  return {
+    test: {
+      projects: [
+        { test: { ...shared, name: 'sqlite', env: { TEST_STORE: 'sqlite' } } },
+        ...(withPostgres ? [{ test: { ...shared, name: 'postgres', env: { TEST_STORE: 'postgres', PG_TEST_URL: pgTestUrl } } }] : []),
+      ],
+    },
+  };
 });

@@ -163,7 +163,10 @@ export interface components {
                 [key: string]: string[];
             };
         };
-        /** @description Body of a create request. Unknown fields are refused (422), never silently stored. */
+        /**
+         * @description Body of a create request. Unknown fields are refused (422), never silently stored, and so
+         *     is text holding the NUL character (U+0000), anywhere including `metadata`.
+         */
         OauthAppCreate: {
             provider: components["schemas"]["Provider"];
             /** @description The client ID issued by the provider. Unique per provider. */
@@ -190,7 +193,7 @@ export interface components {
         /**
          * @description Body of an update request. Only the fields sent change; `metadata`, when sent, replaces
          *     the whole object. `provider` and `client_id` cannot change: sending them (or any other
-         *     unknown field) is a 422.
+         *     unknown field) is a 422, as is text holding the NUL character (U+0000).
          */
         OauthAppUpdate: {
             /** @description New display name of the OAuth app. */

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { operations } from '../../generated/sandbox.js';
 import { ApiError } from '../server/errors.js';
+import { checkLimits } from '../server/limits.js';
 import { present } from '../server/present.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { documentedStatuses } from '../spec/operations.js';
@@ -23,11 +24,13 @@ export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: 
     const seed = req.body as Body<'replaceSeed'>;
     const problems = duplicatesIn(seed);
     if (problems.length) throw ApiError.validation({ body: problems });
+    checkLimits({ body: seed });
     res.json({ apps: await sandbox.replaceSeed(seed) });
   });
 
   r.put('/__sandbox/oauth-apps/:id/health', async (req, res) => {
     const body = req.body as Body<'setOauthAppHealth'>;
+    checkLimits({ notes: body.notes });
     const app = await store.setHealth(req.params.id, { status: body.status, notes: body.notes ?? [] });
     if (!app) throw new ApiError(404, `Not found: no OAuth app with ID ${req.params.id}.`);
     res.json(present(app, false));

@@ -2,19 +2,11 @@ import { Router, type Request } from 'express';
 import type { operations } from '../../generated/schema.js';
 import { DuplicateClientIdError, type Metadata, type OauthAppStore } from '../store/types.js';
 import { ApiError } from './errors.js';
+import { checkLimits } from './limits.js';
 import { present } from './present.js';
 
 type Query<K extends keyof operations> = NonNullable<operations[K]['parameters']['query']>;
 type Body<K extends keyof operations> = operations[K] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
-
-/** Metadata's bound: JSON Schema cannot state a serialised size, so it is checked here. */
-const METADATA_MAX_BYTES = 16 * 1024;
-
-function checkMetadataSize(metadata: unknown) {
-  if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
-    throw ApiError.validation({ metadata: [`must serialise to at most ${METADATA_MAX_BYTES} bytes of JSON`] });
-  }
-}
 
 const notFound = (id: string) => new ApiError(404, `Not found: no OAuth app with ID ${id}.`);
 
@@ -32,13 +24,14 @@ export function oauthAppsRoutes(store: OauthAppStore): Router {
     // On the wire (and so in the generated type) `metadata` is a JSON string; the validator
     // has parsed it into the object its content schema describes.
     const metadata = q.metadata as unknown as Metadata | undefined;
+    checkLimits({ metadata });
     const apps = await store.list({ provider: q.provider, healthStatus: q['health.status'], metadata });
     res.json({ data: apps.map((a) => present(a, reveal(q))) });
   });
 
   r.post('/v1/oauth-apps', async (req, res) => {
     const body = req.body as Body<'createOauthApp'>;
-    checkMetadataSize(body.metadata);
+    checkLimits(body);
     try {
       res.json(present(await store.create(body), false));
     } catch (err) {
@@ -55,7 +48,7 @@ export function oauthAppsRoutes(store: OauthAppStore): Router {
 
   r.patch('/v1/oauth-apps/:id', async (req, res) => {
     const body = req.body as Body<'updateOauthApp'>;
-    checkMetadataSize(body.metadata);
+    checkLimits(body);
     const app = await store.update(req.params.id, body);
     if (!app) throw notFound(req.params.id);
     res.json(present(app, false));

@@ -6,10 +6,15 @@ export type { OauthAppStore } from './types.js';
 /**
  * Opens the store a DATABASE_URL names:
  * `sqlite:./data/oauth-apps.db` (a file), `sqlite::memory:` (throwaway),
- * `postgres://…` / `postgresql://…` (PostgreSQL).
+ * `postgres://…` / `postgresql://…` (PostgreSQL; `?schema=name` to use a schema of its own).
  */
 export async function openStore(databaseUrl: string): Promise<OauthAppStore> {
   if (databaseUrl.startsWith('sqlite:')) return new SqliteStore(databaseUrl.slice('sqlite:'.length) || ':memory:');
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Loaded only when asked for: SQLite users never pay pg's start-up cost.
+    const { PostgresStore } = await import('./postgres.js');
+    return PostgresStore.open(databaseUrl);
+  }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${redactUrl(databaseUrl)})`);
 }
 

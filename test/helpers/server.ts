@@ -3,6 +3,7 @@ import { createOauthAppsClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/server/logger.js';
 import { serve, type RunningServer } from '../../src/server/serve.js';
 import { specValidator } from '../../src/spec/index.js';
+import { dropTestSchemas, freshDatabaseUrl } from './database.js';
 
 export const TOKEN = 'test-token-0123456789';
 
@@ -30,11 +31,13 @@ export async function startServer(options: { databaseUrl?: string } = {}): Promi
   const logLines: string[] = [];
   const responseBodies: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(line) } });
+  // A database of its own unless the test brings one (and then the test cleans it up).
+  const databaseUrl = options.databaseUrl ?? freshDatabaseUrl();
   const running = await serve({
     port: 0,
     host: '127.0.0.1',
     token: TOKEN,
-    databaseUrl: options.databaseUrl ?? 'sqlite::memory:',
+    databaseUrl,
     validateResponses: true,
     logger,
   });
@@ -52,7 +55,11 @@ export async function startServer(options: { databaseUrl?: string } = {}): Promi
     responseBodies.push(await res.clone().text());
     return res;
   };
-  return { ...running, client, logLines, responseBodies, raw };
+  const close = async () => {
+    await running.close();
+    if (!options.databaseUrl) await dropTestSchemas(databaseUrl);
+  };
+  return { ...running, close, client, logLines, responseBodies, raw };
 }
 
 const validate = specValidator();

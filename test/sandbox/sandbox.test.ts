@@ -4,6 +4,7 @@ import { createSandboxClient, type SeedApp } from '../../src/client/sandbox.js';
 import { loadSeedFile, defaultSeedFile } from '../../src/sandbox/seed.js';
 import { serve, type RunningServer } from '../../src/server/serve.js';
 import { createLogger } from '../../src/server/logger.js';
+import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
 import { docsCreateBody, expectError, TOKEN } from '../helpers/server.js';
 
 // A frontend test's view: everything through the two typed clients.
@@ -13,11 +14,14 @@ let api: ReturnType<typeof createOauthAppsClient>;
 let sandbox: ReturnType<typeof createSandboxClient>;
 
 beforeAll(async () => {
-  server = await serve({ port: 0, host: '127.0.0.1', token: TOKEN, databaseUrl: 'sqlite::memory:', seed, logger: createLogger({ level: 'silent', destination: { write: () => undefined } }) });
+  server = await serve({ port: 0, host: '127.0.0.1', token: TOKEN, databaseUrl: freshDatabaseUrl(), seed, logger: createLogger({ level: 'silent', destination: { write: () => undefined } }) });
   api = createOauthAppsClient({ baseUrl: server.url, token: TOKEN });
   sandbox = createSandboxClient({ baseUrl: server.url, token: TOKEN });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await dropTestSchemas();
+});
 beforeEach(async () => {
   await sandbox.POST('/__sandbox/reset');
 });
@@ -179,7 +183,7 @@ describe('control plane protection', () => {
   });
 
   it('is absent with the sandbox off, and Prefer is then ignored', async () => {
-    const plain = await serve({ port: 0, host: '127.0.0.1', token: TOKEN, databaseUrl: 'sqlite::memory:', sandbox: false, logger: createLogger({ level: 'silent', destination: { write: () => undefined } }) });
+    const plain = await serve({ port: 0, host: '127.0.0.1', token: TOKEN, databaseUrl: freshDatabaseUrl(), sandbox: false, logger: createLogger({ level: 'silent', destination: { write: () => undefined } }) });
     try {
       await expectError(await fetch(`${plain.url}/__sandbox/reset`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }), 404);
       const res = await fetch(`${plain.url}/v1/oauth-apps`, { headers: { authorization: `Bearer ${TOKEN}`, prefer: 'code=500' } });

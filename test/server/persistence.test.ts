@@ -3,14 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { metadataFilter } from '../../src/client/index.js';
+import { dropTestSchemas, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 import { docsCreateBody, startServer } from '../helpers/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-apps-persist-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await dropTestSchemas();
+});
 
-describe('persistence on a SQLite file', () => {
+describe(`persistence (${onPostgres ? 'PostgreSQL' : 'SQLite file'})`, () => {
   it('what was written before a restart is read back after it, indexes included', async () => {
-    const databaseUrl = `sqlite:${join(dir, 'apps.db')}`;
+    const databaseUrl = onPostgres ? freshDatabaseUrl() : `sqlite:${join(dir, 'apps.db')}`;
     const first = await startServer({ databaseUrl });
     const created = (await first.client.POST('/v1/oauth-apps', { body: docsCreateBody })).data!;
     const other = (await first.client.POST('/v1/oauth-apps', { body: { ...docsCreateBody, client_id: 'other', name: 'Other' } })).data!;

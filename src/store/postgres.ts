@@ -1,0 +1,197 @@
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { DuplicateClientIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
+
+// Versioned migrations, applied in order on start under an advisory lock, so that two
+// instances starting at once apply each exactly once. Append; never edit a released one.
+// Timestamps are kept as the ISO 8601 text the API returns (as in the SQLite store), so
+// values round-trip exactly whatever the backend.
+const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE oauth_apps (
+        seq            bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id             uuid PRIMARY KEY,
+        provider       text NOT NULL,
+        name           text NOT NULL,
+        client_id      text NOT NULL,
+        client_secret  text NOT NULL,
+        metadata       jsonb NOT NULL,
+        health_status  text NOT NULL,
+        health_notes   jsonb NOT NULL,
+        health_time    text NOT NULL,
+        created_at     text NOT NULL,
+        updated_at     text NOT NULL,
+        CONSTRAINT oauth_apps_provider_client_id UNIQUE (provider, client_id)
+      );
+      CREATE INDEX oauth_apps_health ON oauth_apps (health_status, seq);
+      CREATE INDEX oauth_apps_metadata ON oauth_apps USING gin (metadata jsonb_path_ops);`,
+  },
+];
+
+interface Row {
+  id: string;
+  provider: OauthApp['provider'];
+  name: string;
+  client_id: string;
+  client_secret: string;
+  metadata: OauthApp['metadata'];
+  health_status: Health['status'];
+  health_notes: string[];
+  health_time: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = 'id, provider, name, client_id, client_secret, metadata, health_status, health_notes, health_time, created_at, updated_at';
+const toApp = (r: Row): OauthApp => ({
+  id: r.id,
+  provider: r.provider,
+  name: r.name,
+  client_id: r.client_id,
+  client_secret: r.client_secret,
+  metadata: r.metadata,
+  health: { status: r.health_status, notes: r.health_notes, time: r.health_time },
+  created_at: r.created_at,
+  updated_at: r.updated_at,
+});
+
+// now, or 1 ms after the previous value if the clock has not moved past it (monotonic per app).
+const NEXT_UPDATED_AT = `to_char(greatest(clock_timestamp(), updated_at::timestamptz + interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * PostgreSQL on a `pg` pool. Several server instances can share one database: uniqueness
+ * is the database's constraint, updates are single atomic statements, and the metadata
+ * filter is `jsonb @>` on a GIN index.
+ *
+ * `?schema=name` in the URL keeps the tables in that schema (created if missing): several
+ * sandboxes, or test runs, can share one database.
+ */
+export class PostgresStore implements OauthAppStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+  ) {}
+
+  static async open(databaseUrl: string): Promise<PostgresStore> {
+    const url = new URL(databaseUrl);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new Error(`DATABASE_URL schema must be a lower-case SQL identifier (got '${schema}')`);
+    }
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    // An idle client that loses its connection must not crash the process.
+    pool.on('error', () => undefined);
+    const location = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}${schema ? ` (schema ${schema})` : ''}`;
+    const store = new PostgresStore(pool, location);
+    try {
+      await store.migrate(schema);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return store;
+  }
+
+  private async migrate(schema: string | undefined) {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('oauth-apps-migrations:' || $1))`, [schema ?? '']);
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.version));
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async create(app: NewApp): Promise<OauthApp> {
+    const now = new Date().toISOString();
+    const created_at = app.created_at ?? now;
+    try {
+      const { rows } = await this.pool.query<Row>(
+        `INSERT INTO oauth_apps (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+        [
+          app.id ?? randomUUID(),
+          app.provider,
+          app.name,
+          app.client_id,
+          app.client_secret,
+          JSON.stringify(app.metadata ?? {}),
+          app.health?.status ?? 'ok',
+          JSON.stringify(app.health?.notes ?? []),
+          app.health?.time ?? created_at,
+          created_at,
+          app.updated_at ?? created_at,
+        ],
+      );
+      return toApp(rows[0]!);
+    } catch (err) {
+      if ((err as { constraint?: string }).constraint === 'oauth_apps_provider_client_id') throw new DuplicateClientIdError();
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<OauthApp | undefined> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM oauth_apps WHERE id = $1`, [id]);
+    return rows[0] && toApp(rows[0]);
+  }
+
+  async list(filter: ListFilter): Promise<OauthApp[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => (params.push(value), where.push(sql.replace('?', `$${params.length}`)));
+    if (filter.provider) add('provider = ?', filter.provider);
+    if (filter.healthStatus) add('health_status = ?', filter.healthStatus);
+    if (filter.metadata && Object.keys(filter.metadata).length) add('metadata @> ?::jsonb', JSON.stringify(filter.metadata));
+    const sql = `SELECT ${COLUMNS} FROM oauth_apps ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
+    return (await this.pool.query<Row>(sql, params)).rows.map(toApp);
+  }
+
+  async update(id: string, patch: UpdateInput): Promise<OauthApp | undefined> {
+    const { rows } = await this.pool.query<Row>(
+      `UPDATE oauth_apps SET name = coalesce($2, name), client_secret = coalesce($3, client_secret),
+         metadata = coalesce($4::jsonb, metadata), updated_at = ${NEXT_UPDATED_AT}
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, patch.name ?? null, patch.client_secret ?? null, patch.metadata ? JSON.stringify(patch.metadata) : null],
+    );
+    return rows[0] && toApp(rows[0]);
+  }
+
+  async setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined> {
+    const { rows } = await this.pool.query<Row>(
+      `UPDATE oauth_apps SET health_status = $2, health_notes = $3::jsonb, health_time = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, health.status, JSON.stringify(health.notes), new Date().toISOString()],
+    );
+    return rows[0] && toApp(rows[0]);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM oauth_apps WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM oauth_apps')).rows[0]!.n);
+  }
+
+  async clear(): Promise<void> {
+    await this.pool.query('DELETE FROM oauth_apps');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+}
