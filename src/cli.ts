@@ -5,6 +5,8 @@ import { createLogger } from './server/logger.js';
 import { startMock, startProxy } from './prism.js';
 import { defaultSeedFile, loadSeedFile } from './sandbox/seed.js';
 import { formatReport, runContract } from './contract/run.js';
+import { formatFuzzReport, runFuzz } from './fuzz/run.js';
+import { randomBytes } from 'node:crypto';
 
 const HELP = `oauth-apps-api — the OAuth apps API contract kit
 
@@ -17,6 +19,9 @@ Usage:
                                             requests or of the upstream's responses becomes an error
   oauth-apps-api contract <base-url> [--token T]
                                             run the contract suite against any server (--base-url works too)
+  oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
+                                            spec-driven fuzzing; without --base-url, of an in-process
+                                            reference server (in-memory SQLite, or DATABASE_URL)
 
 Options of serve (each also an environment variable):
   --port <n>             PORT            default 3000 (0 picks a free port)
@@ -55,6 +60,7 @@ async function main(argv: string[]) {
       dynamic: { type: 'boolean' },
       'dynamic-seed': { type: 'string' },
       'base-url': { type: 'string' },
+      runs: { type: 'string' },
     },
   });
   const command = positionals[0] ?? 'serve';
@@ -78,6 +84,16 @@ async function main(argv: string[]) {
     const results = await runContract({ baseUrl, token: values.token ?? env.API_TOKEN });
     process.stdout.write(`${formatReport(results, baseUrl)}\n`);
     process.exitCode = results.some((r) => r.outcome === 'failed') ? 1 : 0;
+    return;
+  }
+
+  if (command === 'fuzz') {
+    const runs = Number(values.runs ?? 1000);
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`invalid --runs '${values.runs}'`);
+    if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`invalid --seed '${values.seed}'`);
+    const report = await fuzz(values['base-url'] ?? positionals[1], values.token ?? env.API_TOKEN, runs, seed, env.DATABASE_URL);
+    process.exitCode = report.failures.length || report.secretScan.leaks.length ? 1 : 0;
     return;
   }
 
@@ -124,6 +140,26 @@ async function main(argv: string[]) {
 }
 
 class UsageError extends Error {}
+
+/** Fuzzes a given server, or one started here whose log lines join the secret scan. */
+async function fuzz(baseUrl: string | undefined, token: string | undefined, runs: number, seed: number | undefined, databaseUrl: string | undefined) {
+  if (baseUrl) {
+    if (!token) throw new UsageError('fuzzing a running server needs its token (--token or API_TOKEN)');
+    const report = await runFuzz({ baseUrl, token, runs, seed });
+    process.stdout.write(`${formatFuzzReport(report, baseUrl)}\n`);
+    return report;
+  }
+  const logLines: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (l: string) => void logLines.push(l) } });
+  const running = await serve({ port: 0, host: '127.0.0.1', token: randomBytes(16).toString('hex'), databaseUrl: databaseUrl ?? 'sqlite::memory:', logger, validateResponses: true });
+  try {
+    const report = await runFuzz({ baseUrl: running.url, token: running.token, runs, seed, logLines: () => logLines });
+    process.stdout.write(`${formatFuzzReport(report, `${running.url} (in-process reference server, ${running.store.location})`)}\n`);
+    return report;
+  } finally {
+    await running.close();
+  }
+}
 
 function parsePort(value: string | undefined, fallback: number): number {
   const port = Number(value ?? fallback);

@@ -9,6 +9,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import type { OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
+import { rejectBracketQueryKeys } from './bracket-keys.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { createLogger, requestLog } from './logger.js';
 import { oauthAppsRoutes } from './routes.js';
@@ -49,6 +50,7 @@ export function createApp(options: AppOptions): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(options.sandbox ? ['/v1', '/__sandbox'] : '/v1', bearerAuth(options.token));
   if (options.sandbox) app.use('/v1', sandboxSteering(spec, options.sandbox.faults));
+  app.use('/v1', rejectBracketQueryKeys);
   app.use(validator(spec, /^\/v1\//, validateResponses));
   app.use(oauthAppsRoutes(options.store));
   if (options.sandbox) {

@@ -16,6 +16,12 @@ export class ApiError extends Error {
     super(summary);
   }
 
+  /** Adds a reason for a field; own keys only, so a field named `toString` or `__proto__` is just a name. */
+  static addReason(errors: ValidationErrors, field: string, reason: string) {
+    if (Object.hasOwn(errors, field)) errors[field]!.push(reason);
+    else Object.defineProperty(errors, field, { value: [reason], enumerable: true, writable: true, configurable: true });
+  }
+
   /** 422 with reasons keyed by field name. */
   static validation(errors: ValidationErrors): ApiError {
     const n = Object.keys(errors).length;
@@ -79,7 +85,7 @@ function fromValidator(err: ValidatorError): ApiError {
       const missing = /^must have required property '(.+)'$/.exec(e.message);
       const additional = /^must NOT have additional properties$/.test(e.message) ? /\/([^/]+)$/.exec(e.path) : null;
       const field = missing?.[1] ?? (additional && e.path.split('/').length > 3 ? additional[1] : fieldOf(e.path));
-      (errors[field!] ??= []).push(reason(e.message));
+      ApiError.addReason(errors, field!, reason(e.message));
     }
     return ApiError.validation(errors);
   }
@@ -111,8 +117,18 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new ApiError(
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    try {
+      respond(err, req, res);
+    } catch (failure) {
+      // The error handler itself must never be the thing that breaks the error shape.
+      log.error({ err: { message: (failure as Error).message, stack: (failure as Error).stack } }, 'error handler failed');
+      if (!res.headersSent) res.status(500).json({ summary: 'Internal server error.' } satisfies ErrorBody);
+    }
+  };
+
+  function respond(err: unknown, req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2]) {
     const apiError =
-      err instanceof ApiError ? err : (fromBodyParser(err) ?? (isValidatorError(err) ? fromValidator(err) : undefined));
+      err instanceof ApiError ? err : (fromBodyParser(err as { type?: string }) ?? (isValidatorError(err) ? fromValidator(err) : undefined));
     if (!apiError || apiError.status >= 500) {
       // Message and stack only: other properties of an error may hold request data.
       const { name, message, stack } = err instanceof Error ? err : new Error(String(err));
@@ -123,5 +139,5 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const body: ErrorBody = { summary: e.summary };
     if (e.validationErrors) body.validation_errors = e.validationErrors;
     res.status(e.status).set(e.headers).json(body);
-  };
+  }
 }

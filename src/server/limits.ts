@@ -15,9 +15,9 @@ export function checkLimits(fields: Record<string, unknown>) {
   for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     const json = JSON.stringify(value);
-    if (json.includes('\\u0000')) (errors[field] ??= []).push('must not contain the NUL character (U+0000)');
+    if (json.includes('\\u0000')) ApiError.addReason(errors, field, 'must not contain the NUL character (U+0000)');
     if (field === 'metadata' && Buffer.byteLength(json) > METADATA_MAX_BYTES) {
-      (errors[field] ??= []).push(`must serialise to at most ${METADATA_MAX_BYTES} bytes of JSON`);
+      ApiError.addReason(errors, field, `must serialise to at most ${METADATA_MAX_BYTES} bytes of JSON`);
     }
   }
   if (Object.keys(errors).length) throw ApiError.validation(errors);

@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import type { OpenApiDocument } from '../spec/index.js';
+import { invalidArbitrary, jsonValue, validArbitrary, type Schema } from './schema-arbitrary.js';
+
+/**
+ * A request the fuzzer sends, as plain data so fast-check can shrink and print it.
+ * `target` says which app the path names: a known one (index into the apps created so far),
+ * a random UUID, or a raw (possibly invalid) id.
+ */
+export interface FuzzRequest {
+  operationId: 'listOauthApps' | 'createOauthApp' | 'getOauthApp' | 'updateOauthApp' | 'deleteOauthApp';
+  /** valid: must be accepted (2xx, or 404 for an unknown id, or 422 duplicate); invalid: must be a 4xx; auth: must be 401. */
+  expect: 'valid' | 'invalid' | 'auth';
+  /** What makes it invalid (for the report). */
+  broke?: string;
+  target?: { known: number } | { uuid: string } | { raw: string };
+  query?: [string, string][];
+  body?: string;
+  contentType?: string;
+  auth?: 'none' | 'wrong' | 'malformed';
+}
+
+const schemaOf = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const hex8 = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 8, maxLength: 8 });
+
+/** Every secret the fuzzer sends carries this prefix, so a scan can find any leak. */
+export const SECRET_MARK = 'fzs';
+
+export function requestArbitrary(spec: OpenApiDocument): fc.Arbitrary<FuzzRequest> {
+  const createBody = (validArbitrary(spec, schemaOf('OauthAppCreate')) as fc.Arbitrary<Record<string, unknown>>).chain((b) =>
+    hex8.map((h) => ({ ...b, client_secret: `${SECRET_MARK}${h}${String(b.client_secret)}`.slice(0, 1024) })),
+  );
+  const updateBody = (validArbitrary(spec, schemaOf('OauthAppUpdate')) as fc.Arbitrary<Record<string, unknown>>).chain((b) =>
+    hex8.map((h) => (b.client_secret === undefined ? b : { ...b, client_secret: `${SECRET_MARK}${h}${String(b.client_secret)}`.slice(0, 1024) })),
+  );
+  const target = fc.oneof(
+    { weight: 6, arbitrary: fc.nat().map((known) => ({ known })) },
+    { weight: 2, arbitrary: fc.uuid().map((uuid) => ({ uuid })) },
+  );
+  const badTarget = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('%2e%2e', 'null', '0', '8ff58ef0-d376-4ae8-b2e2-9f0206aa65b'))
+    // '.' and '..' are dot segments: fetch resolves them away before sending, so they name no id.
+    .filter((s) => !/^[0-9a-f-]{36}$/i.test(s) && !/^(\.|\.\.)$/.test(s)).map((raw) => ({ raw }));
+  const truncate = fc.option(fc.boolean().map((b): [string, string] => ['truncate_secrets', String(b)]), { nil: undefined });
+  const listQuery = fc
+    .record(
+      {
+        provider: validArbitrary(spec, schemaOf('Provider')),
+        'health.status': validArbitrary(spec, schemaOf('HealthStatus')),
+        metadata: validArbitrary(spec, schemaOf('Metadata')).map((m) => JSON.stringify(m)),
+        truncate_secrets: fc.boolean().map(String),
+      },
+      { requiredKeys: [] },
+    )
+    .map((q) => Object.entries(q).map(([k, v]): [string, string] => [k, String(v)]));
+  const badQuery = fc.oneof(
+    fc.string({ minLength: 1 }).filter((v) => !/^(airtable|auth0|hubspot|github|linear|marketo|netsuite|quickbooks|salesforce|sendgrid|servicenow|shopify|stripe|workday)$/.test(v)).map((v) => ({ q: [['provider', v]] as [string, string][], broke: 'provider out of enum' })),
+    fc.string({ minLength: 1 }).filter((v) => v !== 'ok' && v !== 'error').map((v) => ({ q: [['health.status', v]] as [string, string][], broke: 'health.status out of enum' })),
+    fc.string({ minLength: 1 }).filter((v) => v !== 'true' && v !== 'false').map((v) => ({ q: [['truncate_secrets', v]] as [string, string][], broke: 'truncate_secrets not a boolean' })),
+    fc.oneof(fc.string({ minLength: 1 }), jsonValue.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => JSON.stringify(v))).filter((v) => !isJsonObject(v)).map((v) => ({ q: [['metadata', v]] as [string, string][], broke: 'metadata not a JSON object' })),
+    fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['provider', 'health.status', 'metadata', 'truncate_secrets'].includes(k)).map((k) => ({ q: [[k, 'x']] as [string, string][], broke: `unknown parameter ${k}` })),
+    fc.constant({ q: [['provider', 'stripe'], ['provider', 'github']] as [string, string][], broke: 'duplicate parameter' }),
+  );
+  const rawBody = (kind: 'create' | 'update') =>
+    fc.oneof(
+      { weight: 5, arbitrary: invalidArbitrary(spec, schemaOf(kind === 'create' ? 'OauthAppCreate' : 'OauthAppUpdate')).map((m) => ({ body: JSON.stringify(m.value), contentType: 'application/json', broke: m.broke })) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map((t) => `{${t}`).filter((body) => !isJson(body)).map((body) => ({ body, contentType: 'application/json', broke: 'malformed JSON' })) },
+      { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data').map((contentType) => ({ body: '{"name":"x"}', contentType, broke: `content type ${contentType}` })) },
+    );
+
+  const op = <T extends FuzzRequest['operationId']>(operationId: T) => operationId;
+  return fc.oneof(
+    // Valid requests, generated from the spec's schemas.
+    { weight: 4, arbitrary: fc.tuple(listQuery, truncate).map(([query]): FuzzRequest => ({ operationId: op('listOauthApps'), expect: 'valid', query })) },
+    { weight: 5, arbitrary: createBody.map((b): FuzzRequest => ({ operationId: 'createOauthApp', expect: 'valid', body: JSON.stringify(b), contentType: 'application/json' })) },
+    { weight: 3, arbitrary: fc.tuple(target, truncate).map(([t, q]): FuzzRequest => ({ operationId: 'getOauthApp', expect: 'valid', target: t, query: q ? [q] : [] })) },
+    { weight: 3, arbitrary: fc.tuple(target, updateBody).map(([t, b]): FuzzRequest => ({ operationId: 'updateOauthApp', expect: 'valid', target: t, body: JSON.stringify(b), contentType: 'application/json' })) },
+    { weight: 1, arbitrary: target.map((t): FuzzRequest => ({ operationId: 'deleteOauthApp', expect: 'valid', target: t })) },
+    // Invalid requests: each must be refused with a 4xx in the API's error shape.
+    { weight: 2, arbitrary: badQuery.map(({ q, broke }): FuzzRequest => ({ operationId: 'listOauthApps', expect: 'invalid', broke, query: q })) },
+    { weight: 4, arbitrary: rawBody('create').map((r): FuzzRequest => ({ operationId: 'createOauthApp', expect: 'invalid', ...r })) },
+    { weight: 3, arbitrary: fc.tuple(target, rawBody('update')).map(([t, r]): FuzzRequest => ({ operationId: 'updateOauthApp', expect: 'invalid', target: t, ...r })) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.constantFrom(op('getOauthApp'), op('updateOauthApp'), op('deleteOauthApp')), badTarget).map(([operationId, t]): FuzzRequest => ({
+        operationId,
+        expect: 'invalid',
+        broke: 'id not a UUID',
+        target: t,
+        ...(operationId === 'updateOauthApp' ? { body: '{}', contentType: 'application/json' } : {}),
+      })),
+    },
+    // No, wrong or malformed token: 401 on every operation.
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.constantFrom<FuzzRequest['operationId']>('listOauthApps', 'createOauthApp', 'getOauthApp', 'updateOauthApp', 'deleteOauthApp'), fc.constantFrom<NonNullable<FuzzRequest['auth']>>('none', 'wrong', 'malformed'), target).map(([operationId, auth, t]): FuzzRequest => ({
+        operationId,
+        expect: 'auth',
+        auth,
+        ...(operationId === 'listOauthApps' || operationId === 'createOauthApp' ? {} : { target: t }),
+        ...(operationId === 'createOauthApp' || operationId === 'updateOauthApp' ? { body: '{"name":"x"}', contentType: 'application/json' } : {}),
+      })),
+    },
+  );
+}
+
+function isJson(text: string) {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function isJsonObject(text: string) {
+  try {
+    const v = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
