@@ -238,7 +238,8 @@ export interface components {
         Provider: "airtable" | "auth0" | "hubspot" | "github" | "linear" | "marketo" | "netsuite" | "quickbooks" | "salesforce" | "sendgrid" | "servicenow" | "shopify" | "stripe" | "workday";
         /**
          * @description Free-form object for any information you want to keep with the OAuth app. Its JSON
-         *     serialisation may be at most 16 KiB. Keys such as `__proto__` are stored as plain data.
+         *     serialisation may be at most 16 KiB, nested at most 32 levels deep. Keys such as
+         *     `__proto__` are stored as plain data.
          * @example {
          *       "custom_property": 42
          *     }
@@ -310,7 +311,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is not valid JSON. */
+        /** @description The request is malformed (the body is not valid JSON, or a header holds control characters). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;

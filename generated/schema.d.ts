@@ -92,7 +92,8 @@ export interface components {
         HealthStatus: "ok" | "error";
         /**
          * @description Free-form object for any information you want to keep with the OAuth app. Its JSON
-         *     serialisation may be at most 16 KiB. Keys such as `__proto__` are stored as plain data.
+         *     serialisation may be at most 16 KiB, nested at most 32 levels deep. Keys such as
+         *     `__proto__` are stored as plain data.
          * @example {
          *       "custom_property": 42
          *     }
@@ -204,6 +205,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The request is malformed (the body is not valid JSON, or a header holds control characters). */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The `Authorization` header is missing, malformed, or carries a wrong API token. */
         Unauthorized: {
             headers: {
@@ -242,6 +252,15 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The request headers, the URL included, are larger than 16 KiB. */
+        RequestHeaderFieldsTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The server failed unexpectedly. */
         InternalError: {
             headers: {
@@ -253,15 +272,6 @@ export interface components {
         };
         /** @description The server did not answer in time. */
         GatewayTimeout: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Error"];
-            };
-        };
-        /** @description The body is not valid JSON. */
-        BadRequest: {
             headers: {
                 [name: string]: unknown;
             };
@@ -386,10 +396,12 @@ export interface operations {
                     "application/json": components["schemas"]["OauthAppList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             504: components["responses"]["GatewayTimeout"];
         };
@@ -434,6 +446,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             504: components["responses"]["GatewayTimeout"];
         };
@@ -469,11 +482,13 @@ export interface operations {
                     "application/json": components["schemas"]["OauthApp"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             504: components["responses"]["GatewayTimeout"];
         };
@@ -502,11 +517,13 @@ export interface operations {
                     "application/json": components["schemas"]["DeleteResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             504: components["responses"]["GatewayTimeout"];
         };
@@ -547,6 +564,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             504: components["responses"]["GatewayTimeout"];
         };

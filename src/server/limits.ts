@@ -4,16 +4,36 @@ import { ApiError } from './errors.js';
 
 /** `metadata` serialises to at most 16 KiB. */
 export const METADATA_MAX_BYTES = 16 * 1024;
+/** JSON nests at most this deep: deeper values would overflow recursive serialisers. */
+export const MAX_DEPTH = 32;
+
+/** Nesting depth of a JSON value, counted without recursion (the value may be 500 000 deep). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > MAX_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
 
 /**
  * Checks the fields of a body (or query) and throws one 422 naming each refused field:
- * metadata over its size, or text holding U+0000, which PostgreSQL cannot store and no
- * client means to send.
+ * nesting deeper than 32 levels, metadata over 16 KiB, or text holding U+0000, which
+ * PostgreSQL cannot store and no client means to send.
  */
 export function checkLimits(fields: Record<string, unknown>) {
   const errors: Record<string, string[]> = {};
   for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;
+    if (depthOf(value) > MAX_DEPTH) {
+      ApiError.addReason(errors, field, `must nest at most ${MAX_DEPTH} levels deep`);
+      continue;
+    }
     const json = JSON.stringify(value);
     if (json.includes('\\u0000')) ApiError.addReason(errors, field, 'must not contain the NUL character (U+0000)');
     if (field === 'metadata' && Buffer.byteLength(json) > METADATA_MAX_BYTES) {

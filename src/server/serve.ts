@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { openStore, type OauthAppStore } from '../store/index.js';
 import { createApp } from './app.js';
+import { answerClientErrors } from './client-errors.js';
 import { createLogger } from './logger.js';
 import type { Logger } from 'pino';
 import { Sandbox } from '../sandbox/sandbox.js';
@@ -20,6 +21,9 @@ export interface ServeConfig {
   seed?: SeedApp[];
   /** The /__sandbox control plane and `Prefer` steering (default on). */
   sandbox?: boolean;
+  /** Time a client has to send its headers (default 10 s) / its whole request (default 30 s). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -54,15 +58,22 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
     validateResponses: config.validateResponses,
     sandbox: config.sandbox === false ? undefined : sandbox,
   });
-  const server = app.listen(config.port, config.host);
+  const server = createServer(
+    {
+      // Slow or stalled clients must not hold sockets forever; checked every second.
+      headersTimeout: config.headersTimeoutMs ?? 10_000,
+      requestTimeout: config.requestTimeoutMs ?? 30_000,
+      connectionsCheckingInterval: 1_000,
+      keepAliveTimeout: 5_000,
+    },
+    app,
+  );
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err) => void store.close().finally(() => reject(err)));
   });
-  // Slow or stalled clients must not hold sockets forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  answerClientErrors(server);
 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

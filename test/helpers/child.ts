@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/paths.js';
+
+export interface ChildServer {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/** The built CLI (`npm test` builds before vitest) as a real process, on a free port. */
+export async function startChildServer(args: { databaseUrl: string; token: string; extra?: string[] }): Promise<ChildServer> {
+  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'cli.js'), '--port', '0', '--no-seed', '--token', args.token, '--database-url', args.databaseUrl, '--log-level', 'warn', ...(args.extra ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c));
+  child.stderr!.on('data', (c: Buffer) => (out += c));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const onData = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) (clearTimeout(timer), child.stdout!.off('data', onData), resolve(m[1]!));
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => (clearTimeout(timer), reject(new Error(`server exited (${code}):\n${out}`))));
+  });
+  return { url, child, output: () => out, exited };
+}
