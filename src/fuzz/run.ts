@@ -117,7 +117,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         if (!out.failed) return;
         report.failures.push({
           property: name,
-          request: JSON.stringify(out.counterexample?.[0]),
+          // A one-request sequence is shown as that request.
+          request: JSON.stringify(out.counterexample?.[0]?.length === 1 ? out.counterexample[0][0] : out.counterexample?.[0]),
           violations: String((out.errorInstance as Error | undefined)?.message ?? out.errorInstance),
           replay: `npm run fuzz -- --seed ${out.seed} --runs ${runs}  (path ${out.counterexamplePath})`,
         });

@@ -5,6 +5,7 @@ import { formatFuzzReport, runFuzz } from '../../src/fuzz/run.js';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import type { NewApp } from '../../src/store/types.js';
 import { startServer, TOKEN, type TestServer } from '../helpers/server.js';
 
 // npm test runs a modest number of runs; `npm run fuzz -- --runs 10000` is the long version.
@@ -31,10 +32,10 @@ describe('fuzzing the reference server from the spec', () => {
 });
 
 /** The reference server with response validation off and one deliberate bug. */
-async function brokenServer(bug: (app: Express) => void) {
+async function brokenServer(bug: (app: Express) => void, store = new SqliteStore(':memory:')) {
   const app = express();
   bug(app);
-  app.use(createApp({ store: new SqliteStore(':memory:'), token: TOKEN, validateResponses: false, logger: createLogger({ level: 'silent', destination: { write: () => undefined } }) }));
+  app.use(createApp({ store, token: TOKEN, validateResponses: false, logger: createLogger({ level: 'silent', destination: { write: () => undefined } }) }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
@@ -42,12 +43,14 @@ async function brokenServer(bug: (app: Express) => void) {
 
 describe('the fuzzer catches what it claims to', () => {
   it('a server error on unusual input, shrunk to a minimal request with its replay seed', async () => {
-    const broken = await brokenServer((app) =>
-      app.use(express.json(), (req, res, next) => {
-        if (req.method === 'POST' && typeof req.body?.name === 'string' && /[^\x20-\x7e]/.test(req.body.name)) return void res.status(500).json({ summary: 'boom' });
-        next();
-      }),
-    );
+    // A store that fails on names outside printable ASCII.
+    class FragileStore extends SqliteStore {
+      override async create(app: NewApp) {
+        if (/[^\x20-\x7e]/.test(app.name)) throw new Error('encoding bug');
+        return super.create(app);
+      }
+    }
+    const broken = await brokenServer(() => undefined, new FragileStore(':memory:'));
     try {
       const report = await runFuzz({ baseUrl: broken.url, token: TOKEN, runs: RUNS, seed: 1 });
       const f = report.failures.find((x) => x.property === 'every response conforms');
