@@ -4,8 +4,9 @@ import { DuplicateClientIdError, type Health, type ListFilter, type NewApp, type
 
 // Versioned migrations, applied in order on start under an advisory lock, so that two
 // instances starting at once apply each exactly once. Append; never edit a released one.
-// Timestamps are kept as the ISO 8601 text the API returns (as in the SQLite store), so
-// values round-trip exactly whatever the backend.
+// Timestamps are kept as the ISO 8601 text the API returns, and metadata as the `json` it
+// was sent (key order kept), as in the SQLite store, so values round-trip exactly whatever
+// the backend; `metadata_index` is the same document as `jsonb`, for the GIN index.
 const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 1,
@@ -17,7 +18,8 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         name           text NOT NULL,
         client_id      text NOT NULL,
         client_secret  text NOT NULL,
-        metadata       jsonb NOT NULL,
+        metadata       json NOT NULL,
+        metadata_index jsonb NOT NULL,
         health_status  text NOT NULL,
         health_notes   jsonb NOT NULL,
         health_time    text NOT NULL,
@@ -26,7 +28,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         CONSTRAINT oauth_apps_provider_client_id UNIQUE (provider, client_id)
       );
       CREATE INDEX oauth_apps_health ON oauth_apps (health_status, seq);
-      CREATE INDEX oauth_apps_metadata ON oauth_apps USING gin (metadata jsonb_path_ops);`,
+      CREATE INDEX oauth_apps_metadata ON oauth_apps USING gin (metadata_index jsonb_path_ops);`,
   },
 ];
 
@@ -123,7 +125,7 @@ export class PostgresStore implements OauthAppStore {
     const created_at = app.created_at ?? now;
     try {
       const { rows } = await this.pool.query<Row>(
-        `INSERT INTO oauth_apps (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+        `INSERT INTO oauth_apps (${COLUMNS}, metadata_index) VALUES ($1, $2, $3, $4, $5, $6::text::json, $7, $8, $9, $10, $11, $6::text::jsonb) RETURNING ${COLUMNS}`,
         [
           app.id ?? randomUUID(),
           app.provider,
@@ -156,7 +158,7 @@ export class PostgresStore implements OauthAppStore {
     const add = (sql: string, value: unknown) => (params.push(value), where.push(sql.replace('?', `$${params.length}`)));
     if (filter.provider) add('provider = ?', filter.provider);
     if (filter.healthStatus) add('health_status = ?', filter.healthStatus);
-    if (filter.metadata && Object.keys(filter.metadata).length) add('metadata @> ?::jsonb', JSON.stringify(filter.metadata));
+    if (filter.metadata && Object.keys(filter.metadata).length) add('metadata_index @> ?::jsonb', JSON.stringify(filter.metadata));
     const sql = `SELECT ${COLUMNS} FROM oauth_apps ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
     return (await this.pool.query<Row>(sql, params)).rows.map(toApp);
   }
@@ -164,7 +166,8 @@ export class PostgresStore implements OauthAppStore {
   async update(id: string, patch: UpdateInput): Promise<OauthApp | undefined> {
     const { rows } = await this.pool.query<Row>(
       `UPDATE oauth_apps SET name = coalesce($2, name), client_secret = coalesce($3, client_secret),
-         metadata = coalesce($4::jsonb, metadata), updated_at = ${NEXT_UPDATED_AT}
+         metadata = coalesce($4::text::json, metadata), metadata_index = coalesce($4::text::jsonb, metadata_index),
+         updated_at = ${NEXT_UPDATED_AT}
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, patch.name ?? null, patch.client_secret ?? null, patch.metadata ? JSON.stringify(patch.metadata) : null],
     );
