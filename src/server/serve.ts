@@ -84,6 +84,8 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
       server.closeIdleConnections();
       // In-flight requests get 10 s; then remaining sockets are cut.
       setTimeout(() => server.closeAllConnections(), 10_000).unref();
-    }).then(() => store.close()));
+    })
+      .then(() => store.close())
+      .finally(() => log.flush()));
   return { url: `http://${host}:${port}`, token, tokenGenerated: !config.token, store, seeded, server, close };
 }

@@ -1,0 +1,185 @@
+/**
+ * npm run bench — the reference server against a bare Express 5 app and the Prism mock, in
+ * one run on this machine, plus scaling, cold start and memory. Prints figures and ratios;
+ * asserts nothing (targets are marked, never enforced by a test).
+ *
+ *   npm run bench [-- --quick] [-- --postgres [URL]]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundledSpecYaml } from '../src/paths.js';
+import { openStore } from '../src/store/index.js';
+import type { NewApp, Provider } from '../src/store/types.js';
+import { load, tool, type LoadRequest, type LoadResult } from './load.js';
+import { bareExpress, cli, prismBin, start, type Running } from './servers.js';
+
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, postgres: { type: 'string' }, 'skip-scaling': { type: 'boolean' } }, args: process.argv.slice(2), strict: false });
+const quick = Boolean(flags.quick);
+const WARMUP_S = quick ? 1 : 2;
+const RUN_S = quick ? 2 : 4;
+const ROUNDS = quick ? 2 : 3;
+const CONNECTIONS = 32;
+const TOKEN = 'bench-token';
+const auth = { Authorization: `Bearer ${TOKEN}` };
+const json = { 'Content-Type': 'application/json' };
+const pgUrl = flags.postgres === undefined ? undefined : String(flags.postgres || process.env.PG_TEST_URL || 'postgres://postgres@127.0.0.1:5432/test');
+const dir = mkdtempSync(join(tmpdir(), 'oauth-apps-bench-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const log = (s = '') => process.stdout.write(`${s}\n`);
+
+const PROVIDERS: Provider[] = ['airtable', 'auth0', 'hubspot', 'github', 'linear', 'marketo', 'netsuite', 'quickbooks', 'salesforce', 'sendgrid', 'servicenow', 'shopify', 'stripe'];
+/** n apps: 100 "targets" (provider workday, metadata.bench = "target") among n − 100 others. */
+function* apps(n: number): Generator<NewApp> {
+  for (let i = 0; i < n; i++) {
+    const target = i % Math.floor(n / 100) === 0 && i / Math.floor(n / 100) < 100;
+    yield {
+      provider: target ? 'workday' : PROVIDERS[i % PROVIDERS.length]!,
+      client_id: `bench-${i}`,
+      client_secret: `secret-${i}`,
+      name: `Bench app ${i}`,
+      metadata: { bench: target ? 'target' : 'other', n: i, team: { name: `team-${i % 50}` } },
+    };
+  }
+}
+
+async function populate(databaseUrl: string, n: number) {
+  const store = await openStore(databaseUrl);
+  const t0 = performance.now();
+  const batch: Promise<unknown>[] = [];
+  for (const app of apps(n)) {
+    batch.push(store.create(app));
+    if (batch.length === 50) await Promise.all(batch.splice(0));
+  }
+  await Promise.all(batch);
+  const ms = performance.now() - t0;
+  await store.close();
+  return ms;
+}
+
+const reference = (databaseUrl: string) => start('reference', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', databaseUrl, '--no-seed'], '/healthz');
+
+/** Runs each (scenario, server) pair in alternation, ROUNDS times; returns the median round of each. */
+async function compare(servers: Running[], scenarios: Record<string, (s: Running) => LoadRequest | undefined>) {
+  const results: Record<string, Record<string, LoadResult[]>> = {};
+  for (const [scenario, requestFor] of Object.entries(scenarios)) {
+    for (const s of servers) {
+      const r = requestFor(s);
+      if (r) await load(r, WARMUP_S, CONNECTIONS);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of servers) {
+        const r = requestFor(s);
+        if (!r) continue;
+        ((results[scenario] ??= {})[s.name] ??= []).push(await load(r, RUN_S, CONNECTIONS));
+      }
+    }
+  }
+  const pick = (rs: LoadResult[]) => rs.find((r) => r.rps === median(rs.map((x) => x.rps)))!;
+  return Object.fromEntries(Object.entries(results).map(([sc, byServer]) => [sc, Object.fromEntries(Object.entries(byServer).map(([s, rs]) => [s, pick(rs)]))]));
+}
+
+async function main() {
+  log(`# Benchmark — ${new Date().toISOString()}`);
+  log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load: ${tool}, ${CONNECTIONS} connections, ${RUN_S} s × ${ROUNDS} rounds (median), ${WARMUP_S} s warm-up; servers on CPU 0, load on CPU 1`);
+  log();
+
+  // 1. Throughput: bare Express vs reference (SQLite, and PostgreSQL if asked) vs Prism.
+  const sqliteUrl = `sqlite:${join(dir, 'throughput.db')}`;
+  await populate(sqliteUrl, 100);
+  const servers: Running[] = [await start('bare Express', [bareExpress], '/healthz'), await reference(sqliteUrl)];
+  if (pgUrl) {
+    const url = new URL(pgUrl);
+    url.searchParams.set('schema', `bench_${Date.now()}`);
+    await populate(url.toString(), 100);
+    servers.push({ ...(await reference(url.toString())), name: 'reference (PostgreSQL)' });
+  }
+  servers.push(await start('Prism', [prismBin(), 'mock', bundledSpecYaml, '--port', '{port}', '--host', '127.0.0.1'], '/v1/oauth-apps', {}, auth));
+  const ids = new Map<string, string>();
+  for (const s of servers) {
+    const res = await fetch(`${s.url}/v1/oauth-apps`, { headers: auth });
+    ids.set(s.name, ((await res.json()) as { data: { id: string }[] }).data[0]!.id);
+  }
+  const byId = (s: Running) => `${s.url}/v1/oauth-apps/${ids.get(s.name)}`;
+  const results = await compare(servers, {
+    'GET by id': (s) => ({ url: byId(s), headers: auth }),
+    'list (100 apps)': (s) => ({ url: `${s.url}/v1/oauth-apps`, headers: auth }),
+    PATCH: (s) => ({ url: byId(s), method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
+  });
+  log('| scenario | server | req/s | p50 ms | p99 ms |');
+  log('|---|---|---:|---:|---:|');
+  for (const [sc, byServer] of Object.entries(results)) {
+    for (const [name, r] of Object.entries(byServer)) log(`| ${sc} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |`);
+  }
+  log();
+  const rps = (sc: string, s: string) => results[sc]?.[s]?.rps ?? NaN;
+  const ratio = (a: number, b: number) => a / b;
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  const getBare = ratio(rps('GET by id', 'reference'), rps('GET by id', 'bare Express'));
+  const getPrism = ratio(rps('GET by id', 'reference'), rps('GET by id', 'Prism'));
+  const patchBare = ratio(rps('PATCH', 'reference'), rps('GET by id', 'bare Express'));
+  log('| ratio | value | target |');
+  log('|---|---:|---|');
+  log(`| GET by id: reference / bare Express | ${fmt(getBare, 2)}× | ≥ 0.75× ${mark(getBare >= 0.75)} |`);
+  log(`| GET by id: reference / Prism | ${fmt(getPrism, 2)}× | ≥ 4× ${mark(getPrism >= 4)} |`);
+  log(`| list: reference / bare Express | ${fmt(ratio(rps('list (100 apps)', 'reference'), rps('list (100 apps)', 'bare Express')), 2)}× | — |`);
+  log(`| list: reference / Prism | ${fmt(ratio(rps('list (100 apps)', 'reference'), rps('list (100 apps)', 'Prism')), 2)}× | — |`);
+  log(`| PATCH reference / bare-Express GET | ${fmt(patchBare, 2)}× | ≥ 0.5× ${mark(patchBare >= 0.5)} |`);
+  log(`| PATCH: reference / Prism | ${fmt(ratio(rps('PATCH', 'reference'), rps('PATCH', 'Prism')), 2)}× | — |`);
+  if (pgUrl) log(`| GET by id: PostgreSQL / SQLite reference | ${fmt(ratio(rps('GET by id', 'reference (PostgreSQL)'), rps('GET by id', 'reference')), 2)}× | — |`);
+  log();
+  for (const s of servers) await s.stop();
+
+  // 2. Cold start: process start to first 200 on /healthz, a fresh SQLite file, default seed.
+  const starts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const s = await start('cold', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', `sqlite:${join(dir, `cold-${i}.db`)}`], '/healthz');
+    starts.push(s.startMs);
+    await s.stop();
+  }
+  log(`Cold start (process start → first 200 on /healthz, fresh SQLite file, bundled seed), median of 5: ${fmt(median(starts))} ms (target ≤ 400 ms ${mark(median(starts) <= 400)}); runs: ${starts.map((x) => fmt(x)).join(', ')} ms`);
+  log();
+
+  if (flags['skip-scaling']) return;
+  // 3. Scaling: list with a filter matching 100 apps, among 1 000 and among 100 000.
+  log('| stored apps | filter | req/s | p50 ms | p99 ms |');
+  log('|---:|---|---:|---:|---:|');
+  const p99s: Record<string, Record<number, number>> = {};
+  let rss = NaN;
+  for (const n of [1_000, 100_000]) {
+    const url = `sqlite:${join(dir, `scale-${n}.db`)}`;
+    const loadMs = await populate(url, n);
+    const s = await reference(url);
+    const filters = { provider: 'provider=workday', metadata: `metadata=${encodeURIComponent('{"bench":"target"}')}` };
+    for (const [name, q] of Object.entries(filters)) {
+      const req = { url: `${s.url}/v1/oauth-apps?${q}`, headers: auth };
+      const check = (await (await fetch(req.url, { headers: auth })).json()) as { data: unknown[] };
+      if (check.data.length !== 100) throw new Error(`the ${name} filter returned ${check.data.length} apps, expected 100`);
+      await load(req, WARMUP_S, CONNECTIONS);
+      const rs: LoadResult[] = [];
+      for (let i = 0; i < ROUNDS; i++) rs.push(await load(req, RUN_S, CONNECTIONS));
+      const r = rs.find((x) => x.rps === median(rs.map((y) => y.rps)))!;
+      (p99s[name] ??= {})[n] = r.p99;
+      log(`| ${fmt(n)} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |`);
+    }
+    if (n === 100_000) rss = s.rssMb();
+    await s.stop();
+    log(`|  | (loaded ${fmt(n)} apps in ${fmt(loadMs / 1000, 1)} s) | | | |`);
+  }
+  log();
+  for (const [name, byN] of Object.entries(p99s)) {
+    const big = byN[100_000]!;
+    const r = big / byN[1_000]!;
+    log(`${name} filter, 100 of 100 000: p99 ${fmt(big, 2)} ms (target ≤ 20 ms ${mark(big <= 20)}), ${fmt(r, 2)}× the 1 000-app p99 (target ≤ 1.5× ${mark(r <= 1.5)})`);
+  }
+  log(`RSS of the reference server after the 100 000-app load: ${fmt(rss)} MB (target ≤ 150 MB ${mark(rss <= 150)})`);
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(dir, { recursive: true, force: true }));

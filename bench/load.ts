@@ -1,0 +1,49 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LoadResult {
+  rps: number;
+  p50: number; // ms
+  p99: number; // ms
+}
+
+export interface LoadRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+export const tool = has('wrk') ? 'wrk' : 'autocannon';
+/** On a multi-core machine the load generator runs on its own core, the server on another. */
+export const pin = has('taskset') ? (cpu: number) => ['taskset', '-c', String(cpu)] : () => [];
+
+const unit = (v: string) => {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as 'us' | 'ms' | 's'];
+};
+
+/** Drives one request shape for `seconds` with `connections` and reports req/s, p50, p99. */
+export async function load(req: LoadRequest, seconds: number, connections: number): Promise<LoadResult> {
+  if (tool === 'wrk') {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
+    const script = join(dir, 'req.lua');
+    const headers = Object.entries(req.headers ?? {}).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
+    writeFileSync(script, [`wrk.method = ${JSON.stringify(req.method ?? 'GET')}`, ...headers, req.body ? `wrk.body = ${JSON.stringify(req.body)}` : ''].join('\n'));
+    const [cmd, ...pre] = [...pin(1), 'wrk'];
+    const out = execFileSync(cmd!, [...pre, '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, req.url], { encoding: 'utf8' });
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+    const p50 = unit(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
+    const p99 = unit(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+    if (/Non-2xx or 3xx responses:\s+(\d+)/.test(out)) throw new Error(`non-2xx responses during the load of ${req.method ?? 'GET'} ${req.url}:\n${out}`);
+    return { rps, p50, p99 };
+  }
+  const { default: autocannon } = await import('autocannon');
+  const r = await autocannon({ url: req.url, method: (req.method ?? 'GET') as 'GET', headers: req.headers, body: req.body, connections, duration: seconds });
+  if (r.non2xx) throw new Error(`non-2xx responses during the load of ${req.url}`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+}
