@@ -3,7 +3,7 @@
  * one run on this machine, plus scaling, cold start and memory. Prints figures and ratios;
  * asserts nothing (targets are marked, never enforced by a test).
  *
- *   npm run bench [-- --quick] [-- --postgres [URL]]
+ *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|cold|scaling]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import type { NewApp, Provider } from '../src/store/types.js';
 import { load, tool, type LoadRequest, type LoadResult } from './load.js';
 import { bareExpress, cli, prismBin, start, type Running } from './servers.js';
 
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, postgres: { type: 'string' }, 'skip-scaling': { type: 'boolean' } }, args: process.argv.slice(2), strict: false });
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, postgres: { type: 'string' }, only: { type: 'string' } }, args: process.argv.slice(2), strict: false });
 const quick = Boolean(flags.quick);
 const WARMUP_S = quick ? 1 : 2;
 const RUN_S = quick ? 2 : 4;
@@ -86,7 +86,14 @@ async function main() {
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load: ${tool}, ${CONNECTIONS} connections, ${RUN_S} s × ${ROUNDS} rounds (median), ${WARMUP_S} s warm-up; servers on CPU 0, load on CPU 1`);
   log();
 
-  // 1. Throughput: bare Express vs reference (SQLite, and PostgreSQL if asked) vs Prism.
+  const only = flags.only as string | undefined;
+  if (!only || only === 'throughput') await throughput();
+  if (!only || only === 'cold') await coldStart();
+  if (!only || only === 'scaling') await scaling();
+}
+
+/** 1. Throughput: bare Express vs reference (SQLite, and PostgreSQL if asked) vs Prism. */
+async function throughput() {
   const sqliteUrl = `sqlite:${join(dir, 'throughput.db')}`;
   await populate(sqliteUrl, 100);
   const servers: Running[] = [await start('bare Express', [bareExpress], '/healthz'), await reference(sqliteUrl)];
@@ -131,8 +138,12 @@ async function main() {
   if (pgUrl) log(`| GET by id: PostgreSQL / SQLite reference | ${fmt(ratio(rps('GET by id', 'reference (PostgreSQL)'), rps('GET by id', 'reference')), 2)}× | — |`);
   log();
   for (const s of servers) await s.stop();
+}
 
-  // 2. Cold start: process start to first 200 on /healthz, a fresh SQLite file, default seed.
+/** 2. Cold start. */
+async function coldStart() {
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  // Cold start: process start to first 200 on /healthz, a fresh SQLite file, default seed.
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
     const s = await start('cold', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', `sqlite:${join(dir, `cold-${i}.db`)}`], '/healthz');
@@ -141,9 +152,11 @@ async function main() {
   }
   log(`Cold start (process start → first 200 on /healthz, fresh SQLite file, bundled seed), median of 5: ${fmt(median(starts))} ms (target ≤ 400 ms ${mark(median(starts) <= 400)}); runs: ${starts.map((x) => fmt(x)).join(', ')} ms`);
   log();
+}
 
-  if (flags['skip-scaling']) return;
-  // 3. Scaling: list with a filter matching 100 apps, among 1 000 and among 100 000.
+/** 3. Scaling: list with a filter matching 100 apps, among 1 000 and among 100 000. */
+async function scaling() {
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
   log('| stored apps | filter | req/s | p50 ms | p99 ms |');
   log('|---:|---|---:|---:|---:|');
   const p99s: Record<string, Record<number, number>> = {};

@@ -2,11 +2,10 @@
 import { parseArgs } from 'node:util';
 import { serve } from './server/serve.js';
 import { createLogger } from './server/logger.js';
-import { startMock, startProxy } from './prism.js';
 import { defaultSeedFile, loadSeedFile } from './sandbox/seed.js';
-import { formatReport, runContract } from './contract/run.js';
-import { formatFuzzReport, runFuzz } from './fuzz/run.js';
 import { randomBytes } from 'node:crypto';
+// mock/proxy, contract and fuzz are imported when their command runs: the server's start-up
+// (measured by the benchmark) does not load Prism glue, the contract suite or fast-check.
 
 const HELP = `oauth-apps-api — the OAuth apps API contract kit
 
@@ -32,7 +31,7 @@ Options of serve (each also an environment variable):
   --log-level <level>    LOG_LEVEL       default info (fatal, error, warn, info, debug, silent)
   --seed <file>          SEED_FILE       JSON or YAML list of apps loaded into an empty database
                                          and restored by POST /__sandbox/reset
-                                         (default: the bundled fixtures/seed.yaml)
+                                         (default: the bundled fixtures/seed.json)
   --no-seed                              start empty (SEED_FILE=none does the same)
   --no-sandbox                           no /__sandbox control plane, no Prefer steering:
                                          the API exactly as the real one
@@ -72,6 +71,7 @@ async function main(argv: string[]) {
     const port = parsePort(values.port ?? env.MOCK_PORT, 4010);
     const upstream = positionals[1];
     if (command === 'proxy' && !upstream) throw new UsageError('proxy needs the upstream URL, e.g. oauth-apps-api proxy https://api.sequin.io');
+    const { startMock, startProxy } = await import('./prism.js');
     const child = command === 'mock' ? startMock({ port, host, dynamic: values.dynamic, seed: values['dynamic-seed'] }) : startProxy(upstream!, { port, host });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
     child.on('exit', (code) => process.exit(code ?? 0));
@@ -81,6 +81,7 @@ async function main(argv: string[]) {
   if (command === 'contract') {
     const baseUrl = values['base-url'] ?? positionals[1];
     if (!baseUrl) throw new UsageError('contract needs the base URL, e.g. oauth-apps-api contract http://127.0.0.1:3000');
+    const { formatReport, runContract } = await import('./contract/run.js');
     const results = await runContract({ baseUrl, token: values.token ?? env.API_TOKEN });
     process.stdout.write(`${formatReport(results, baseUrl)}\n`);
     process.exitCode = results.some((r) => r.outcome === 'failed') ? 1 : 0;
@@ -109,7 +110,7 @@ async function main(argv: string[]) {
     databaseUrl,
     validateResponses: values['no-response-validation'] ? false : undefined,
     logger: log,
-    seed: seedFile ? loadSeedFile(seedFile) : [],
+    seed: seedFile ? await loadSeedFile(seedFile) : [],
     sandbox: !values['no-sandbox'],
   });
 
@@ -143,6 +144,7 @@ class UsageError extends Error {}
 
 /** Fuzzes a given server, or one started here whose log lines join the secret scan. */
 async function fuzz(baseUrl: string | undefined, token: string | undefined, runs: number, seed: number | undefined, databaseUrl: string | undefined) {
+  const { formatFuzzReport, runFuzz } = await import('./fuzz/run.js');
   if (baseUrl) {
     if (!token) throw new UsageError('fuzzing a running server needs its token (--token or API_TOKEN)');
     const report = await runFuzz({ baseUrl, token, runs, seed });

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
 import type { components } from '../../generated/sandbox.js';
 import { packageRoot, bundledSandboxJson } from '../paths.js';
 import { loadSpec, specValidator } from '../spec/index.js';
@@ -8,7 +7,7 @@ import { loadSpec, specValidator } from '../spec/index.js';
 export type SeedApp = components['schemas']['SeedApp'];
 
 /** The fixture `npm start` loads into an empty database, so a newcomer sees data at once. */
-export const defaultSeedFile = join(packageRoot, 'fixtures', 'seed.yaml');
+export const defaultSeedFile = join(packageRoot, 'fixtures', 'seed.json');
 
 let validateSeed: ReturnType<ReturnType<typeof specValidator>> | undefined;
 
@@ -40,13 +39,18 @@ export function checkSeed(value: unknown, source: string): SeedApp[] {
   return value as SeedApp[];
 }
 
-/** Reads a JSON or YAML seed file (YAML is a superset of JSON, so one parser reads both). */
-export function loadSeedFile(file: string): SeedApp[] {
+/**
+ * Reads a JSON or YAML seed file. The bundled fixture is not re-validated at every start
+ * (its test does that), which keeps an Ajv compilation off the start-up path; any other file
+ * is checked here. The YAML parser is loaded only for a YAML file.
+ */
+export async function loadSeedFile(file: string): Promise<SeedApp[]> {
   let parsed: unknown;
   try {
-    parsed = YAML.parse(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    parsed = file.endsWith('.json') ? JSON.parse(text) : (await import('yaml')).parse(text);
   } catch (err) {
     throw new Error(`cannot read seed file ${file}: ${(err as Error).message}`);
   }
-  return checkSeed(parsed, file);
+  return file === defaultSeedFile ? (parsed as SeedApp[]) : checkSeed(parsed, file);
 }

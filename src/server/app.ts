@@ -62,8 +62,11 @@ export function createApp(options: AppOptions): Express {
     ]),
   );
   if (options.sandbox) {
-    const sandboxSpec = loadSpec(bundledSandboxJson);
-    app.use(surface('/__sandbox/', [body, auth, validator(sandboxSpec, validateResponses), sandboxRoutes(options.sandbox, options.store, spec)]));
+    const sandbox = options.sandbox;
+    // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
+    // stays off the start-up path, and servers whose tests never steer it never pay it.
+    const sandboxPipeline = lazily(() => [validator(loadSpec(bundledSandboxJson), validateResponses), sandboxRoutes(sandbox, options.store, spec)]);
+    app.use(surface('/__sandbox/', [body, auth, sandboxPipeline]));
   }
   app.use(notFound); // the validator already answered unknown /v1 routes (404) and wrong methods (405 + Allow)
   app.use(errorHandler(log));
@@ -75,6 +78,15 @@ function surface(prefix: string, handlers: (RequestHandler | RequestHandler[] | 
   const router = Router();
   router.use(...(handlers as RequestHandler[]));
   return (req, res, next) => (req.path.startsWith(prefix) ? router(req, res, next) : next());
+}
+
+/** A pipeline whose handlers are made on first use. */
+function lazily(make: () => (RequestHandler | RequestHandler[] | Router)[]): RequestHandler {
+  let router: Router | undefined;
+  return (req, res, next) => {
+    router ??= Router().use(...(make() as RequestHandler[]));
+    router(req, res, next);
+  };
 }
 
 /** express-openapi-validator for one spec (its surface decides which requests reach it). */

@@ -8,7 +8,7 @@ import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
 import { docsCreateBody, expectError, TOKEN } from '../helpers/server.js';
 
 // A frontend test's view: everything through the two typed clients.
-const seed: SeedApp[] = loadSeedFile(defaultSeedFile);
+const seed: SeedApp[] = await loadSeedFile(defaultSeedFile);
 let server: RunningServer;
 let api: ReturnType<typeof createOauthAppsClient>;
 let sandbox: ReturnType<typeof createSandboxClient>;

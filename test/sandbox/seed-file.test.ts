@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultSeedFile, loadSeedFile } from '../../src/sandbox/seed.js';
+import { readFileSync } from 'node:fs';
+import { checkSeed, defaultSeedFile, loadSeedFile } from '../../src/sandbox/seed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-apps-seed-'));
 const file = (name: string, text: string) => {
@@ -12,16 +13,16 @@ const file = (name: string, text: string) => {
 };
 
 describe('seed files', () => {
-  it('the bundled fixture is valid: a few apps per a handful of providers', () => {
-    const apps = loadSeedFile(defaultSeedFile);
+  it('the bundled fixture is valid (start-up trusts it): a few apps per a handful of providers', () => {
+    const apps = checkSeed(JSON.parse(readFileSync(defaultSeedFile, 'utf8')), defaultSeedFile);
     expect(apps.length).toBeGreaterThanOrEqual(5);
     expect(new Set(apps.map((a) => a.provider)).size).toBeGreaterThanOrEqual(4);
   });
 
-  it('reads JSON and YAML alike', () => {
+  it('reads JSON and YAML alike', async () => {
     const app = { provider: 'stripe', client_id: 'a', client_secret: 'b', name: 'c' };
-    expect(loadSeedFile(file('s.json', JSON.stringify([app])))).toEqual([app]);
-    expect(loadSeedFile(file('s.yaml', '- provider: stripe\n  client_id: a\n  client_secret: b\n  name: c\n'))).toEqual([app]);
+    expect(await loadSeedFile(file('s.json', JSON.stringify([app])))).toEqual([app]);
+    expect(await loadSeedFile(file('s.yaml', '- provider: stripe\n  client_id: a\n  client_secret: b\n  name: c\n'))).toEqual([app]);
   });
 
   it.each([
@@ -30,7 +31,7 @@ describe('seed files', () => {
     ['missing name', '[{"provider":"stripe","client_id":"a","client_secret":"b"}]', /must have required property 'name'/],
     ['duplicate client_id', '[{"provider":"stripe","client_id":"a","client_secret":"b","name":"c"},{"provider":"stripe","client_id":"a","client_secret":"x","name":"d"}]', /app #1 repeats the provider \+ client_id of app #0/],
     ['broken YAML', '- provider: [', /cannot read seed file/],
-  ])('refuses %s with a readable message', (_label, text, message) => {
-    expect(() => loadSeedFile(file('bad.yaml', text))).toThrow(message);
+  ])('refuses %s with a readable message', async (_label, text, message) => {
+    await expect(loadSeedFile(file('bad.yaml', text))).rejects.toThrow(message);
   });
 });
