@@ -24,11 +24,20 @@ const CONNECTIONS = 32;
 const TOKEN = 'bench-token';
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const json = { 'Content-Type': 'application/json' };
-const pgUrl = flags.postgres === undefined ? undefined : String(flags.postgres || process.env.PG_TEST_URL || 'postgres://postgres@127.0.0.1:5432/test');
+// `--postgres` alone (parsed as true) means PG_TEST_URL or the local default.
+const pgUrl = flags.postgres === undefined ? undefined : typeof flags.postgres === 'string' && flags.postgres ? flags.postgres : (process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const dir = mkdtempSync(join(tmpdir(), 'oauth-apps-bench-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const log = (s = '') => process.stdout.write(`${s}\n`);
+/** GET as JSON; retried once, because a pooled keep-alive socket may have been closed by the server meanwhile. */
+async function getJson<T>(url: string): Promise<T> {
+  try {
+    return (await (await fetch(url, { headers: auth })).json()) as T;
+  } catch {
+    return (await (await fetch(url, { headers: auth })).json()) as T;
+  }
+}
 
 const PROVIDERS: Provider[] = ['airtable', 'auth0', 'hubspot', 'github', 'linear', 'marketo', 'netsuite', 'quickbooks', 'salesforce', 'sendgrid', 'servicenow', 'shopify', 'stripe'];
 /** n apps: 100 "targets" (provider workday, metadata.bench = "target") among n − 100 others. */
@@ -106,8 +115,7 @@ async function throughput() {
   servers.push(await start('Prism', [prismBin(), 'mock', bundledSpecYaml, '--port', '{port}', '--host', '127.0.0.1'], '/v1/oauth-apps', {}, auth));
   const ids = new Map<string, string>();
   for (const s of servers) {
-    const res = await fetch(`${s.url}/v1/oauth-apps`, { headers: auth });
-    ids.set(s.name, ((await res.json()) as { data: { id: string }[] }).data[0]!.id);
+    ids.set(s.name, (await getJson<{ data: { id: string }[] }>(`${s.url}/v1/oauth-apps`)).data[0]!.id);
   }
   const byId = (s: Running) => `${s.url}/v1/oauth-apps/${ids.get(s.name)}`;
   const results = await compare(servers, {
@@ -170,7 +178,7 @@ async function scaling() {
     const filters = { provider: 'provider=workday', metadata: `metadata=${encodeURIComponent('{"bench":"target"}')}` };
     for (const [name, q] of Object.entries(filters)) {
       const req = { url: `${s.url}/v1/oauth-apps?${q}`, headers: auth };
-      const check = (await (await fetch(req.url, { headers: auth })).json()) as { data: unknown[] };
+      const check = await getJson<{ data: unknown[] }>(req.url);
       if (check.data.length !== 100) throw new Error(`the ${name} filter returned ${check.data.length} apps, expected 100`);
       await load(req, WARMUP_S, CONNECTIONS);
       for (const connections of [1, CONNECTIONS]) {

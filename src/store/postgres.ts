@@ -27,6 +27,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         updated_at     text NOT NULL,
         CONSTRAINT oauth_apps_provider_client_id UNIQUE (provider, client_id)
       );
+      CREATE INDEX oauth_apps_provider ON oauth_apps (provider, seq);
       CREATE INDEX oauth_apps_health ON oauth_apps (health_status, seq);
       CREATE INDEX oauth_apps_metadata ON oauth_apps USING gin (metadata_index jsonb_path_ops);`,
   },

@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS oauth_apps (
   updated_at     TEXT NOT NULL,
   UNIQUE (provider, client_id)
 );
+-- (filter column, seq): the list filters find their rows already in creation order, no sort.
+CREATE INDEX IF NOT EXISTS oauth_apps_provider ON oauth_apps (provider, seq);
 CREATE INDEX IF NOT EXISTS oauth_apps_health ON oauth_apps (health_status, seq);
 CREATE TABLE IF NOT EXISTS metadata_facts (
   path    TEXT NOT NULL,
