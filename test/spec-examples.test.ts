@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadSpec, specValidator } from '../src/spec/index.js';
+import { escapePointer as esc, loadSpec, resolvePointer, specValidator } from '../src/spec/index.js';
 
 // Every example in the bundled spec, checked against the schema beside it. The linter checks
 // these too; this test keeps the guarantee even if a lint rule is ever switched off.
 const spec = loadSpec();
 const validator = specValidator(spec);
-const esc = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-const at = (pointer: string): any =>
-  pointer.slice(2).split('/').reduce<any>((node, key) => node[key.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+const at = (pointer: string) => resolvePointer(spec, pointer);
 /** Follows a $ref (if any); returns the JSON pointer of the node it lands on. */
 const follow = (pointer: string): string => at(pointer).$ref ?? pointer;
 

@@ -1,7 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { loadSpec, specValidator, type OpenApiDocument } from '../spec/index.js';
-
-const esc = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+import { escapePointer as esc, loadSpec, resolvePointer, specValidator, type OpenApiDocument } from '../spec/index.js';
 
 /** One observed exchange: what was asked, what came back. */
 export interface Exchange {
@@ -21,8 +19,7 @@ export interface Exchange {
  */
 export function createConformanceChecker(spec: OpenApiDocument = loadSpec()) {
   const validator = specValidator(spec);
-  const at = (pointer: string): any =>
-    pointer.slice(2).split('/').reduce<any>((n, k) => n?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+  const at = (pointer: string) => resolvePointer(spec, pointer);
 
   return function check(x: Exchange): string[] {
     const opPointer = `#/paths/${esc(x.path)}/${x.method.toLowerCase()}`;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createOauthAppsClient, type OauthAppsClient } from '../client/index.js';
+import { loadSpec } from '../spec/index.js';
+import { operationMatcher } from '../spec/operations.js';
 import { createConformanceChecker } from './conformance.js';
 import { cases, type Case, type SuiteContext } from './suite.js';
 
@@ -18,10 +20,6 @@ export interface CaseResult {
   details: string[];
 }
 
-/** Maps a concrete request URL back to the spec's path template. */
-function templateOf(url: string): string {
-  return /\/v1\/oauth-apps\/[^/]+$/.test(new URL(url).pathname) ? '/v1/oauth-apps/{id}' : '/v1/oauth-apps';
-}
 
 /**
  * Runs the contract suite against any server that claims to implement the spec. Every
@@ -29,7 +27,10 @@ function templateOf(url: string): string {
  * target keeps what it is sent. Everything the run creates is deleted at the end.
  */
 export async function runContract(options: ContractOptions): Promise<CaseResult[]> {
-  const check = createConformanceChecker();
+  const spec = loadSpec();
+  const check = createConformanceChecker(spec);
+  const match = operationMatcher(spec);
+  const baseLength = new URL(options.baseUrl).pathname.replace(/\/+$/, '').length;
   const baseFetch = options.fetch ?? fetch;
   let violations: string[] = [];
   const checkingFetch = async (req: Request): Promise<Response> => {
@@ -41,7 +42,8 @@ export async function runContract(options: ContractOptions): Promise<CaseResult[
     } catch {
       // not JSON: the content-type / schema checks report it
     }
-    const path = templateOf(req.url);
+    // The spec's template for this request (the base URL may carry a path prefix of its own).
+    const path = match(req.method, new URL(req.url).pathname.slice(baseLength))?.template ?? new URL(req.url).pathname;
     for (const v of check({ method: req.method, path, status: res.status, contentType: res.headers.get('content-type'), body })) {
       violations.push(`${req.method} ${path} → ${res.status}: ${v}`);
     }

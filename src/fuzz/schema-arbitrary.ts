@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { OpenApiDocument } from '../spec/index.js';
+import { deref, type OpenApiDocument } from '../spec/index.js';
 
 /** The JSON Schema subset the spec uses. */
 export interface Schema {
@@ -110,11 +110,7 @@ export function invalidArbitrary(spec: OpenApiDocument, schema: Schema): fc.Arbi
   return fc.oneof(...options);
 }
 
-function resolve(spec: OpenApiDocument, schema: Schema): Schema {
-  let s = schema;
-  while (s.$ref) s = s.$ref.slice(2).split('/').reduce<any>((n, k) => n[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec) as Schema;
-  return s;
-}
+const resolve = (spec: OpenApiDocument, schema: Schema): Schema => deref(spec, schema) as Schema;
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';

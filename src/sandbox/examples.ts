@@ -1,4 +1,4 @@
-import type { OpenApiDocument } from '../spec/index.js';
+import { deref as follow, type OpenApiDocument } from '../spec/index.js';
 
 export interface CannedResponse {
   status: number;
@@ -12,10 +12,7 @@ export interface CannedResponse {
  * spec has no example body for it.
  */
 export function exampleResponses(spec: OpenApiDocument) {
-  const deref = (node: any): any => {
-    while (node?.$ref) node = node.$ref.slice(2).split('/').reduce((n: any, k: string) => n?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
-    return node;
-  };
+  const deref = (node: unknown) => follow(spec, node);
   return (template: string, method: string, status: number, exampleName?: string): CannedResponse | undefined => {
     const response = deref((spec.paths[template]?.[method.toLowerCase()] as any)?.responses?.[String(status)]);
     const examples: Record<string, unknown> = response?.content?.['application/json']?.examples ?? {};

@@ -3,13 +3,14 @@ import type { operations } from '../../generated/sandbox.js';
 import { ApiError } from '../server/errors.js';
 import { checkLimits } from '../server/limits.js';
 import { present } from '../server/present.js';
+import type { JsonBody } from '../server/typed.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { documentedStatuses } from '../spec/operations.js';
 import type { OauthAppStore } from '../store/types.js';
 import type { Sandbox } from './sandbox.js';
 import { duplicatesIn } from './seed.js';
 
-type Body<K extends keyof operations> = operations[K] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+type Body<K extends keyof operations> = JsonBody<operations[K]>;
 
 /** The control plane under /__sandbox (validated against openapi/sandbox.yaml before it gets here). */
 export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: OpenApiDocument): Router {

@@ -4,9 +4,10 @@ import { DuplicateClientIdError, type Metadata, type OauthAppStore } from '../st
 import { ApiError } from './errors.js';
 import { checkLimits } from './limits.js';
 import { present } from './present.js';
+import type { JsonBody } from './typed.js';
 
 type Query<K extends keyof operations> = NonNullable<operations[K]['parameters']['query']>;
-type Body<K extends keyof operations> = operations[K] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+type Body<K extends keyof operations> = JsonBody<operations[K]>;
 
 const notFound = (id: string) => new ApiError(404, `Not found: no OAuth app with ID ${id}.`);
 

@@ -36,3 +36,20 @@ export function specValidator(spec: OpenApiDocument = loadSpec()) {
     return fn;
   };
 }
+
+/** Escapes one key for a JSON Pointer (`/v1/oauth-apps` → `~1v1~1oauth-apps`). */
+export const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** The node a local JSON Pointer (`#/components/schemas/OauthApp`) names, or undefined. */
+export function resolvePointer(spec: OpenApiDocument, pointer: string): any {
+  return pointer
+    .slice(2)
+    .split('/')
+    .reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+}
+
+/** Follows `$ref`s from a node until it reaches one that is not a reference. */
+export function deref(spec: OpenApiDocument, node: any): any {
+  while (node?.$ref) node = resolvePointer(spec, node.$ref);
+  return node;
+}

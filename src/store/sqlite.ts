@@ -68,6 +68,9 @@ export class SqliteStore implements OauthAppStore {
   readonly location: string;
   private readonly db: Database.Database;
   private readonly stmt;
+  // Transaction wrappers, made once (better-sqlite3 builds a new wrapper per transaction() call).
+  private readonly createInTx: (app: NewApp) => OauthApp;
+  private readonly updateInTx: (id: string, patch: UpdateInput) => OauthApp | undefined;
 
   /** `file` is a path or `:memory:`. */
   constructor(file: string) {
@@ -97,6 +100,8 @@ export class SqliteStore implements OauthAppStore {
       clear: this.db.prepare('DELETE FROM oauth_apps'),
       count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM oauth_apps'),
     };
+    this.createInTx = this.db.transaction((app: NewApp) => this.createTx(app));
+    this.updateInTx = this.db.transaction((id: string, patch: UpdateInput) => this.updateTx(id, patch));
   }
 
   // A handful of filter shapes recur; preparing each once keeps SQL parsing off the hot path.
@@ -144,7 +149,7 @@ export class SqliteStore implements OauthAppStore {
   };
 
   async create(app: NewApp): Promise<OauthApp> {
-    return this.db.transaction(this.createTx)(app);
+    return this.createInTx(app);
   }
 
   async get(id: string): Promise<OauthApp | undefined> {
@@ -187,7 +192,7 @@ export class SqliteStore implements OauthAppStore {
   };
 
   async update(id: string, patch: UpdateInput): Promise<OauthApp | undefined> {
-    return this.db.transaction(this.updateTx)(id, patch);
+    return this.updateInTx(id, patch);
   }
 
   async setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined> {
