@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOauthAppsClient } from '../../src/client/index.js';
 import { formatReport, runContract, type CaseResult } from '../../src/contract/run.js';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { startPrismMock, type RunningPrism } from '../helpers/prism.js';
+import { startPrismMock, startPrismProxy, type RunningPrism } from '../helpers/prism.js';
 import { startServer, TOKEN, type TestServer } from '../helpers/server.js';
 
 const count = (results: CaseResult[], outcome: CaseResult['outcome']) => results.filter((r) => r.outcome === outcome).length;
@@ -23,6 +24,35 @@ describe('contract suite against the reference server', () => {
     expect(results.length).toBeGreaterThanOrEqual(12);
     expect(formatReport(results, s.url).split('\n').at(-1)).toBe(`${results.length} passed, 0 failed`);
     expect((await s.client.GET('/v1/oauth-apps', {})).data!.data).toEqual([]);
+  });
+});
+
+describe('the validating proxy in front of the reference server', () => {
+  let s: TestServer;
+  let proxy: RunningPrism;
+  beforeAll(async () => {
+    s = await startServer();
+    proxy = await startPrismProxy(s.url);
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.stop();
+    await s?.close();
+  });
+
+  it('passes conformant traffic through unchanged, and refuses an invalid request itself', async () => {
+    const viaProxy = createOauthAppsClient({ baseUrl: proxy.url, token: TOKEN });
+    const created = await viaProxy.POST('/v1/oauth-apps', { body: { provider: 'stripe', client_id: 'proxied', client_secret: 's', name: 'Proxied' } });
+    expect(created.response.status).toBe(200);
+    const id = created.data!.id;
+    const direct = await s.client.GET('/v1/oauth-apps/{id}', { params: { path: { id } } });
+    expect((await viaProxy.GET('/v1/oauth-apps/{id}', { params: { path: { id } } })).data).toEqual(direct.data);
+    expect((await viaProxy.PATCH('/v1/oauth-apps/{id}', { params: { path: { id } }, body: { name: 'Renamed' } })).data!.name).toBe('Renamed');
+    expect((await viaProxy.GET('/v1/oauth-apps', {})).data!.data.map((a) => a.id)).toEqual([id]);
+    expect((await viaProxy.DELETE('/v1/oauth-apps/{id}', { params: { path: { id } } })).data).toEqual({ id, deleted: true });
+    // Prism answers a request that breaks the contract itself (problem+json), naming the violation.
+    const bad = await fetch(`${proxy.url}/v1/oauth-apps`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"name":1}' });
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get('sl-violations') ?? (await bad.text())).toMatch(/provider/);
   });
 });
 
@@ -66,6 +96,21 @@ describe('contract suite against a broken server', () => {
     close = () => server.close();
   });
   afterAll(() => close());
+
+  it('seen through the validating proxy (prism proxy --errors), the violation is named', async () => {
+    const proxy = await startPrismProxy(url);
+    try {
+      const res = await fetch(`${proxy.url}/v1/oauth-apps`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'stripe', client_id: 'via-proxy', client_secret: 's', name: 'n' }),
+      });
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(await res.text()).toMatch(/client_secret/);
+    } finally {
+      await proxy.stop();
+    }
+  });
 
   it('fails, naming the missing field, and the report ends with the counts', async () => {
     const results = await runContract({ baseUrl: url, token: TOKEN });
