@@ -1,4 +1,6 @@
-// tsc does not copy hand-placed .d.ts files; the built client's declarations import
-// ../../generated/schema.js, so the generated types must sit beside dist/src.
-import { cpSync } from 'node:fs';
-cpSync('generated/schema.d.ts', 'dist/generated/schema.d.ts');
+// tsc does not copy hand-placed .d.ts files; the built clients' declarations import
+// ../../generated/*.js, so the generated types must sit beside dist/src.
+import { cpSync, readdirSync } from 'node:fs';
+for (const file of readdirSync('generated').filter((f) => f.endsWith('.d.ts'))) {
+  cpSync(`generated/${file}`, `dist/generated/${file}`);
+}

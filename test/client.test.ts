@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createOauthAppsClient, metadataFilter } from '../src/client/index.js';
 
@@ -50,9 +50,20 @@ describe('createOauthAppsClient', () => {
     expect(JSON.parse(url.searchParams.get('metadata')!)).toEqual({ a: { b: 1 } });
   });
 
+  it('ships declarations whose imports all resolve in dist/ (what package.json exports)', () => {
+    for (const entry of ['index', 'sandbox']) {
+      const dts = new URL(`../dist/src/client/${entry}.d.ts`, import.meta.url);
+      const relative = [...readFileSync(dts, 'utf8').matchAll(/from '(\.[^']+)\.js'/g)].map((m) => m[1]!);
+      expect(relative.length).toBeGreaterThan(0);
+      for (const r of relative) expect(existsSync(new URL(`${r}.d.ts`, dts)), `${entry}.d.ts → ${r}`).toBe(true);
+    }
+  });
+
   it('has no Node-only import, so browser bundles can use it', () => {
-    const built = readFileSync(new URL('../dist/src/client/index.js', import.meta.url), 'utf8');
-    const imports = [...built.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]);
-    expect(imports).toEqual(['openapi-fetch']);
+    for (const entry of ['index', 'sandbox']) {
+      const built = readFileSync(new URL(`../dist/src/client/${entry}.js`, import.meta.url), 'utf8');
+      const imports = [...built.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]);
+      expect(imports, entry).toEqual(['openapi-fetch']);
+    }
   });
 });
