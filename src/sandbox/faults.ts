@@ -20,6 +20,10 @@ export class FaultRegistry {
     return fault;
   }
 
+  get size(): number {
+    return this.faults.length;
+  }
+
   list(): Fault[] {
     return [...this.faults];
   }
