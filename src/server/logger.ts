@@ -6,7 +6,7 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
   const level = options.level ?? 'info';
   if (options.destination) return pino({ level }, options.destination);
   const pretty = options.pretty ?? process.stdout.isTTY;
-  if (pretty) return pino({ level, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } } });
+  if (pretty) return pino({ level, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', singleLine: true } } });
   // Buffered, asynchronous writes: a synchronous write per request line was a visible cost
   // in the benchmark's profile. Flushed on shutdown (serve's close).
   return pino({ level }, pino.destination({ dest: 1, sync: false, minLength: 8192 }));
