@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
-import { bundledSandboxJson, bundledSpecJson, bundledSpecYaml, docsHtml } from '../paths.js';
+import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsHtml } from '../paths.js';
 import { sandboxSteering } from '../sandbox/middleware.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
@@ -41,6 +41,7 @@ export function createApp(options: AppOptions): Express {
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/openapi.json', (_req, res) => res.sendFile(bundledSpecJson));
   app.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSpecYaml));
+  if (options.sandbox) app.get('/sandbox.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSandboxYaml));
   app.get('/docs', (_req, res, next) => {
     if (existsSync(docsHtml)) return res.sendFile(docsHtml);
     next(new ApiError(404, 'Docs not built: run `npm run docs`.'));

@@ -19,6 +19,6 @@ export async function openStore(databaseUrl: string): Promise<OauthAppStore> {
 }
 
 /** A database URL fit for logs: the password replaced. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }

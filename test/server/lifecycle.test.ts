@@ -147,6 +147,8 @@ describe('public endpoints', () => {
     const yaml = await s.raw('/openapi.yaml', { token: null });
     expect(yaml.headers.get('content-type')).toMatch(/yaml/);
     expect(await yaml.text()).toMatch(/^openapi: 3\.1\.0/);
+    const sandbox = await s.raw('/sandbox.yaml', { token: null });
+    expect(await sandbox.text()).toMatch(/title: OAuth apps sandbox controls/);
     const json = await s.raw('/openapi.json', { token: null });
     expect(((await json.json()) as { info: { title: string } }).info.title).toContain('OAuth apps');
     const docs = await s.raw('/docs', { token: null });
