@@ -50,7 +50,6 @@ async function main(argv: string[]) {
       token: { type: 'string' },
       'database-url': { type: 'string' },
       'log-level': { type: 'string' },
-      'response-validation': { type: 'boolean' },
       'no-response-validation': { type: 'boolean' },
       seed: { type: 'string' },
       'no-seed': { type: 'boolean' },
@@ -105,7 +104,7 @@ async function main(argv: string[]) {
   const seedFile = values['no-seed'] || env.SEED_FILE === 'none' ? undefined : (values.seed ?? env.SEED_FILE ?? defaultSeedFile);
   const running = await serve({
     port,
-    host: values.host ?? env.HOST ?? '127.0.0.1',
+    host,
     token: values.token ?? env.API_TOKEN,
     databaseUrl,
     validateResponses: values['no-response-validation'] ? false : undefined,

@@ -60,10 +60,11 @@ describe('createOauthAppsClient', () => {
   });
 
   it('has no Node-only import, so browser bundles can use it', () => {
-    for (const entry of ['index', 'sandbox']) {
+    for (const entry of ['index', 'sandbox', 'options']) {
       const built = readFileSync(new URL(`../dist/src/client/${entry}.js`, import.meta.url), 'utf8');
-      const imports = [...built.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]);
-      expect(imports, entry).toEqual(['openapi-fetch']);
+      const imports = [...built.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]!);
+      // openapi-fetch, and sibling files of the client folder (themselves checked here).
+      for (const i of imports) expect(['openapi-fetch', './options.js'], `${entry} imports ${i}`).toContain(i);
     }
   });
 });

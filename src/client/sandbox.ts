@@ -1,7 +1,7 @@
 // Typed client of the sandbox control plane (openapi/sandbox.yaml). Browser-safe.
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from '../../generated/sandbox.js';
-import type { OauthAppsClientOptions } from './index.js';
+import { toClientOptions, type OauthAppsClientOptions } from './options.js';
 
 export type { components as sandboxComponents, paths as sandboxPaths };
 export type Fault = components['schemas']['Fault'];
@@ -15,7 +15,5 @@ export type SandboxClient = Client<paths>;
  *     await sandbox.POST('/__sandbox/faults', { body: { operation_id: 'listOauthApps', status: 429, remaining: 1 } });
  */
 export function createSandboxClient(options: OauthAppsClientOptions): SandboxClient {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  return createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), fetch: options.fetch, headers });
+  return createClient<paths>(toClientOptions(options));
 }

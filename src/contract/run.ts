@@ -77,6 +77,7 @@ export async function runContract(options: ContractOptions): Promise<CaseResult[
       results.push({ name: c.name, outcome: violations.length ? 'failed' : 'passed', details: violations });
     }
   } finally {
+    violations = []; // clean-up is not a case: its exchanges must not land in the last case's details
     for (const id of toDelete) await api.DELETE('/v1/oauth-apps/{id}', { params: { path: { id } } }).catch(() => undefined);
   }
   return results;
@@ -92,8 +93,7 @@ async function probeStatefulness(api: OauthAppsClient, ctx: SuiteContext): Promi
     ctx.created(data);
     const read = await api.GET('/v1/oauth-apps/{id}', { params: { path: { id: data.id } } });
     if (read.data?.name !== name) return 'target is stateless: an app it created cannot be read back (a mock serving examples)';
-    await api.DELETE('/v1/oauth-apps/{id}', { params: { path: { id: data.id } } });
-    return undefined;
+    return undefined; // the probe app is deleted with everything else the run created
   } catch (err) {
     return `target is stateless: the probe failed (${(err as Error).message})`;
   }

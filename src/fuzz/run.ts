@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { createConformanceChecker } from '../contract/conformance.js';
 import { loadSpec } from '../spec/index.js';
+import { operationsById } from '../spec/operations.js';
 import { requestArbitrary, SECRET_MARK, type FuzzRequest } from './requests.js';
 import { validArbitrary } from './schema-arbitrary.js';
 
@@ -25,13 +26,6 @@ export interface FuzzReport {
 }
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
-const TEMPLATES: Record<FuzzRequest['operationId'], [string, string]> = {
-  listOauthApps: ['GET', '/v1/oauth-apps'],
-  createOauthApp: ['POST', '/v1/oauth-apps'],
-  getOauthApp: ['GET', '/v1/oauth-apps/{id}'],
-  updateOauthApp: ['PATCH', '/v1/oauth-apps/{id}'],
-  deleteOauthApp: ['DELETE', '/v1/oauth-apps/{id}'],
-};
 
 /**
  * Schemathesis-style fuzzing from the spec: valid and invalid requests generated from its
@@ -42,6 +36,7 @@ const TEMPLATES: Record<FuzzRequest['operationId'], [string, string]> = {
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const spec = loadSpec();
   const conforms = createConformanceChecker(spec);
+  const operations = operationsById(spec);
   const seed = options.seed ?? Date.now() % 2 ** 31;
   const known: string[] = [];
   const deleted = new Set<string>();
@@ -80,7 +75,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   }
 
   async function check(r: FuzzRequest): Promise<string[]> {
-    const [method, template] = TEMPLATES[r.operationId];
+    const { method, template } = operations.get(r.operationId)!;
     const id = idFor(r);
     const wasDeleted = id !== undefined && deleted.has(id);
     const res = await send(method, template, id, r);

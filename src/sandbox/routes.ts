@@ -5,17 +5,17 @@ import { checkLimits } from '../server/limits.js';
 import { present } from '../server/present.js';
 import type { JsonBody } from '../server/typed.js';
 import type { OpenApiDocument } from '../spec/index.js';
-import { documentedStatuses } from '../spec/operations.js';
+import { operationsById } from '../spec/operations.js';
 import type { OauthAppStore } from '../store/types.js';
 import type { Sandbox } from './sandbox.js';
-import { duplicatesIn } from './seed.js';
+import { seedProblems } from './seed.js';
 
 type Body<K extends keyof operations> = JsonBody<operations[K]>;
 
 /** The control plane under /__sandbox (validated against openapi/sandbox.yaml before it gets here). */
 export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: OpenApiDocument): Router {
   const r = Router();
-  const statuses = documentedStatuses(contract);
+  const operations = operationsById(contract);
 
   r.post('/__sandbox/reset', async (_req, res) => {
     res.json({ apps: await sandbox.reset() });
@@ -23,9 +23,8 @@ export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: 
 
   r.put('/__sandbox/seed', async (req, res) => {
     const seed = req.body as Body<'replaceSeed'>;
-    const problems = duplicatesIn(seed);
+    const problems = seedProblems(seed);
     if (problems.length) throw ApiError.validation({ body: problems });
-    checkLimits({ body: seed });
     res.json({ apps: await sandbox.replaceSeed(seed) });
   });
 
@@ -33,7 +32,7 @@ export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: 
     const body = req.body as Body<'setOauthAppHealth'>;
     checkLimits({ notes: body.notes });
     const app = await store.setHealth(req.params.id, { status: body.status, notes: body.notes ?? [] });
-    if (!app) throw new ApiError(404, `Not found: no OAuth app with ID ${req.params.id}.`);
+    if (!app) throw ApiError.appNotFound(req.params.id);
     res.json(present(app, false));
   });
 
@@ -45,8 +44,8 @@ export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: 
       throw ApiError.validation({ body: ['give status, delay_ms or both'] });
     }
     if (body.status !== undefined) {
-      const targets = body.operation_id ? [body.operation_id] : [...statuses.keys()];
-      const missing = targets.filter((op) => !statuses.get(op)?.includes(String(body.status)));
+      const targets = body.operation_id ? [body.operation_id] : [...operations.keys()];
+      const missing = targets.filter((op) => !operations.get(op)?.statuses.includes(String(body.status)));
       if (missing.length) throw ApiError.validation({ status: [`${body.status} is not documented for ${missing.join(', ')}`] });
     }
     res.json(sandbox.faults.add(body));

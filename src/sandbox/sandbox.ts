@@ -28,7 +28,7 @@ export class Sandbox {
     return this.reset();
   }
 
-  // The seed was checked for duplicates (duplicatesIn) and the store is empty, so creates cannot collide.
+  // The seed was checked (seedProblems) and the store is empty, so creates cannot collide.
   private async load(): Promise<number> {
     for (const app of this.seed) await this.store.create(app);
     return this.seed.length;

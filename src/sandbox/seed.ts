@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { components } from '../../generated/sandbox.js';
 import { packageRoot, bundledSandboxJson } from '../paths.js';
+import { limitViolations } from '../server/limits.js';
 import { loadSpec, specValidator } from '../spec/index.js';
 
 export type SeedApp = components['schemas']['SeedApp'];
@@ -11,12 +12,16 @@ export const defaultSeedFile = join(packageRoot, 'fixtures', 'seed.json');
 
 let validateSeed: ReturnType<ReturnType<typeof specValidator>> | undefined;
 
-/** What no schema can say: within one seed, ids and provider + client_id pairs are unique. */
-export function duplicatesIn(seed: SeedApp[]): string[] {
+/**
+ * What no schema can say: within one seed, ids and provider + client_id pairs are unique, and
+ * each app keeps the API's limits (metadata size, nesting, no NUL) as a create would.
+ */
+export function seedProblems(seed: SeedApp[]): string[] {
   const problems: string[] = [];
   const ids = new Map<string, number>();
   const keys = new Map<string, number>();
   seed.forEach((app, i) => {
+    for (const [field, reasons] of Object.entries(limitViolations(app))) problems.push(...reasons.map((r) => `app #${i} ${field} ${r}`));
     const key = `${app.provider} ${app.client_id}`;
     if (keys.has(key)) problems.push(`app #${i} repeats the provider + client_id of app #${keys.get(key)} (${key})`);
     else keys.set(key, i);
@@ -27,11 +32,11 @@ export function duplicatesIn(seed: SeedApp[]): string[] {
   return problems;
 }
 
-/** Checks a seed against the sandbox spec's SeedFile schema and for duplicates; throws a readable list of problems. */
+/** Checks a seed against the sandbox spec's SeedFile schema and seedProblems; throws a readable list of problems. */
 export function checkSeed(value: unknown, source: string): SeedApp[] {
   validateSeed ??= specValidator(loadSpec(bundledSandboxJson))('#/components/schemas/SeedFile');
   const problems = validateSeed(value)
-    ? duplicatesIn(value as SeedApp[])
+    ? seedProblems(value as SeedApp[])
     : (validateSeed.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '(root)'} ${e.message}`);
   if (problems.length) {
     throw new Error(`${source} is not a valid seed file (a list of apps: the create body plus optional id, health, created_at, updated_at):\n  ${problems.join('\n  ')}`);

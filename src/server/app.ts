@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
@@ -43,8 +42,7 @@ export function createApp(options: AppOptions): Express {
   app.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSpecYaml));
   if (options.sandbox) app.get('/sandbox.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSandboxYaml));
   app.get('/docs', (_req, res, next) => {
-    if (existsSync(docsHtml)) return res.sendFile(docsHtml);
-    next(new ApiError(404, 'Docs not built: run `npm run docs`.'));
+    res.sendFile(docsHtml, (err) => err && next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
   });
 
   // Each API surface is one pipeline in the fixed order of express-openapi-validator's

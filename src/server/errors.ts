@@ -22,12 +22,19 @@ export class ApiError extends Error {
     else Object.defineProperty(errors, field, { value: [reason], enumerable: true, writable: true, configurable: true });
   }
 
+  /** 404 for an app id the store does not know. */
+  static appNotFound(id: string): ApiError {
+    return new ApiError(404, `Not found: no OAuth app with ID ${id}.`);
+  }
+
   /** 422 with reasons keyed by field name. */
   static validation(errors: ValidationErrors): ApiError {
     const n = Object.keys(errors).length;
     return new ApiError(422, `Validation failed: ${n} field${n === 1 ? ' was' : 's were'} refused.`, errors);
   }
 }
+
+const NO_SUCH_ROUTE = 'Not found: no such route.';
 
 /** Shape of express-openapi-validator's errors (it exports classes, but not one common type). */
 interface ValidatorError {
@@ -90,7 +97,7 @@ function fromValidator(err: ValidatorError): ApiError {
     return ApiError.validation(errors);
   }
   const summaries: Record<number, string> = {
-    404: 'Not found: no such route.',
+    404: NO_SUCH_ROUTE,
     405: `Method not allowed on this path; allowed: ${err.headers?.Allow ?? err.headers?.allow ?? 'see the docs'}.`,
     415: 'Unsupported Content-Type: send the body as application/json.',
   };
@@ -109,7 +116,7 @@ function fromBodyParser(err: { type?: string; status?: number }): ApiError | und
 }
 
 /** Unknown routes end here: 404 in the API's shape. */
-export const notFound: RequestHandler = (_req, _res, next) => next(new ApiError(404, 'Not found: no such route.'));
+export const notFound: RequestHandler = (_req, _res, next) => next(new ApiError(404, NO_SUCH_ROUTE));
 
 /**
  * The one place that turns any error into the API's error body. A 5xx is logged with its

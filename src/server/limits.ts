@@ -22,11 +22,11 @@ function depthOf(value: unknown): number {
 }
 
 /**
- * Checks the fields of a body (or query) and throws one 422 naming each refused field:
- * nesting deeper than 32 levels, metadata over 16 KiB, or text holding U+0000, which
- * PostgreSQL cannot store and no client means to send.
+ * The reasons each field of a body (or query, or seed app) breaks the limits: nesting deeper
+ * than 32 levels, metadata over 16 KiB, or text holding U+0000, which PostgreSQL cannot
+ * store and no client means to send. Empty when all is well.
  */
-export function checkLimits(fields: Record<string, unknown>) {
+export function limitViolations(fields: Record<string, unknown>): Record<string, string[]> {
   const errors: Record<string, string[]> = {};
   for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;
@@ -40,5 +40,11 @@ export function checkLimits(fields: Record<string, unknown>) {
       ApiError.addReason(errors, field, `must serialise to at most ${METADATA_MAX_BYTES} bytes of JSON`);
     }
   }
+  return errors;
+}
+
+/** The same, as one 422 naming each refused field. */
+export function checkLimits(fields: Record<string, unknown>) {
+  const errors = limitViolations(fields);
   if (Object.keys(errors).length) throw ApiError.validation(errors);
 }

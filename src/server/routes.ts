@@ -9,8 +9,6 @@ import type { JsonBody } from './typed.js';
 type Query<K extends keyof operations> = NonNullable<operations[K]['parameters']['query']>;
 type Body<K extends keyof operations> = JsonBody<operations[K]>;
 
-const notFound = (id: string) => new ApiError(404, `Not found: no OAuth app with ID ${id}.`);
-
 // The validator has coerced and checked every input by the time a handler runs, so the
 // typed views below are what the spec promises.
 const query = <K extends keyof operations>(req: Request) => req.query as Query<K>;
@@ -43,7 +41,7 @@ export function oauthAppsRoutes(store: OauthAppStore): Router {
 
   r.get('/v1/oauth-apps/:id', async (req, res) => {
     const app = await store.get(req.params.id);
-    if (!app) throw notFound(req.params.id);
+    if (!app) throw ApiError.appNotFound(req.params.id);
     res.json(present(app, reveal(query<'getOauthApp'>(req))));
   });
 
@@ -51,12 +49,12 @@ export function oauthAppsRoutes(store: OauthAppStore): Router {
     const body = req.body as Body<'updateOauthApp'>;
     checkLimits(body);
     const app = await store.update(req.params.id, body);
-    if (!app) throw notFound(req.params.id);
+    if (!app) throw ApiError.appNotFound(req.params.id);
     res.json(present(app, false));
   });
 
   r.delete('/v1/oauth-apps/:id', async (req, res) => {
-    if (!(await store.delete(req.params.id))) throw notFound(req.params.id);
+    if (!(await store.delete(req.params.id))) throw ApiError.appNotFound(req.params.id);
     res.json({ id: req.params.id, deleted: true });
   });
 

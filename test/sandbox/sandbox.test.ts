@@ -63,6 +63,10 @@ describe('seed data and reset', () => {
     expect(dup.error!.validation_errors!.body![0]).toMatch(/repeats the provider \+ client_id/);
     const bad = await sandbox.PUT('/__sandbox/seed', { body: [{ provider: 'myspace' } as unknown as SeedApp] });
     expect(bad.response.status).toBe(422);
+    // The API's limits hold for seeds too: a create could not store this metadata.
+    const big = await sandbox.PUT('/__sandbox/seed', { body: [{ ...seed[0]!, metadata: { blob: 'x'.repeat(16 * 1024) } }] });
+    expect(big.response.status).toBe(422);
+    expect(big.error!.validation_errors!.body![0]).toMatch(/app #0 metadata must serialise to at most 16384 bytes/);
     expect((await api.GET('/v1/oauth-apps', {})).data!.data).toHaveLength(seed.length);
   });
 });

@@ -31,6 +31,8 @@ describe('seed files', () => {
     ['missing name', '[{"provider":"stripe","client_id":"a","client_secret":"b"}]', /must have required property 'name'/],
     ['duplicate client_id', '[{"provider":"stripe","client_id":"a","client_secret":"b","name":"c"},{"provider":"stripe","client_id":"a","client_secret":"x","name":"d"}]', /app #1 repeats the provider \+ client_id of app #0/],
     ['broken YAML', '- provider: [', /cannot read seed file/],
+    ['metadata over 16 KiB', `[{"provider":"stripe","client_id":"a","client_secret":"b","name":"c","metadata":{"x":"${'y'.repeat(16_400)}"}}]`, /app #0 metadata must serialise to at most 16384 bytes/],
+    ['a NUL in a name', '[{"provider":"stripe","client_id":"a","client_secret":"b","name":"c\\u0000"}]', /app #0 name must not contain the NUL character/],
   ])('refuses %s with a readable message', async (_label, text, message) => {
     await expect(loadSeedFile(file('bad.yaml', text))).rejects.toThrow(message);
   });
