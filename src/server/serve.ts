@@ -8,6 +8,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from 'pino';
 import { Sandbox } from '../sandbox/sandbox.js';
 import type { SeedApp } from '../sandbox/seed.js';
+import type { CorsOrigins } from './cors.js';
 
 export interface ServeConfig {
   port: number;
@@ -21,6 +22,8 @@ export interface ServeConfig {
   seed?: SeedApp[];
   /** The /__sandbox control plane and `Prefer` steering (default on). */
   sandbox?: boolean;
+  /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
+  corsOrigins?: CorsOrigins;
   /** Time a client has to send its headers (default 10 s) / its whole request (default 30 s). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -57,6 +60,7 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
     logger: log,
     validateResponses: config.validateResponses,
     sandbox: config.sandbox === false ? undefined : sandbox,
+    corsOrigins: config.corsOrigins,
   });
   const server = createServer(
     {
