@@ -170,7 +170,8 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
       expectSourceMapsResolve(pkg);
     }, 120_000);
 
-    it.each([
+    // Concurrently: each is a tsc process of its own.
+    it.concurrent.each([
       ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, ['consumer.ts']],
       ['nodenext (ESM and CommonJS files)', { module: 'NodeNext', moduleResolution: 'NodeNext' }, ['consumer.mts', 'consumer.cts']],
       ['node10', { module: 'CommonJS', moduleResolution: 'Node10' }, ['consumer.ts']],
