@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Builds the HTML docs into build/docs/: one self-contained page per API (the renderer inlined,
+// no request to any other host), each next to copies of its bundled spec for the download links.
+// The pages render the bundled specs of generated/ (code samples included, see
+// docs/code-samples.mjs) plus the guides of docs/guides/ and, on the API page, CHANGELOG.md, read
+// at build time so that an entry appended there shows without touching the spec.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+
+const outDir = join('build', 'docs');
+const redocly = join('node_modules', '.bin', 'redocly');
+
+/** The pages: which bundle each renders, and the guides appended to its introduction. */
+const pages = [
+  { stem: 'openapi', output: 'index.html', guides: ['api.md', '../../CHANGELOG.md'] },
+  { stem: 'sandbox', output: 'sandbox.html', guides: ['sandbox.md'] },
+];
+
+const redocOptions = YAML.parse(readFileSync('redocly.yaml', 'utf8')).openapi ?? {};
+const work = mkdtempSync(join(tmpdir(), 'oauth-apps-docs-'));
+mkdirSync(outDir, { recursive: true });
+try {
+  for (const page of pages) {
+    const spec = JSON.parse(readFileSync(join('generated', `${page.stem}.json`), 'utf8'));
+    const guides = page.guides.map((file) => demoteHeadings(readFileSync(join('docs', 'guides', file), 'utf8')));
+    spec.info.description = [spec.info.description, ...guides].join('\n\n');
+    const source = join(work, `${page.stem}.json`);
+    writeFileSync(source, JSON.stringify(spec));
+    const options = { ...redocOptions, downloadUrls: ['yaml', 'json'].map((ext) => ({ title: `${ext.toUpperCase()}`, url: `${page.stem}.${ext}` })) };
+    execFileSync(
+      redocly,
+      ['build-docs', source, '--inlineBundle', '--template', join('docs', 'template.hbs'), '--openapi', JSON.stringify(options), '--output', join(outDir, page.output)],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    inlineAttributionLogo(join(outDir, page.output));
+    for (const ext of ['yaml', 'json']) copyFileSync(join('generated', `${page.stem}.${ext}`), join(outDir, `${page.stem}.${ext}`));
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * Redoc 3 draws its "API docs by Redocly" attribution with an image from cdn.redoc.ly, with no
+ * option to turn that off; the page must not call any other host, so the logo becomes an inline
+ * SVG with the same word. Fails if the renderer stops referencing it (then drop this step).
+ */
+function inlineAttributionLogo(file) {
+  const logo = `data:image/svg+xml,${encodeURIComponent("<svg xmlns='http://www.w3.org/2000/svg' width='72' height='18'><text x='0' y='14' font-family='sans-serif' font-size='14' font-weight='600' fill='#555'>Redocly</text></svg>")}`;
+  const html = readFileSync(file, 'utf8');
+  const remote = /https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg/g;
+  if (!remote.test(html)) throw new Error(`${file}: the renderer no longer loads its logo from cdn.redoc.ly; remove inlineAttributionLogo()`);
+  writeFileSync(file, html.replace(remote, logo));
+}
+
+/** A guide's `#` title becomes a `##` section of the page's introduction (one h1 per page: the API's title). */
+function demoteHeadings(markdown) {
+  return markdown.replace(/^(#{1,5}) /gm, '#$1 ');
+}
