@@ -55,7 +55,21 @@ function inlineAttributionLogo(file) {
   writeFileSync(file, html.replace(remote, logo));
 }
 
-/** A guide's `#` title becomes a `##` section of the page's introduction (one h1 per page: the API's title). */
+/**
+ * Each guide's `#` title becomes a section of the page's introduction (`##`: the one `#` of a
+ * page is the API's title); deeper headings (the changelog's versions) become bold lines, as
+ * the menu lists every heading and should list one entry per guide. Code fences are left alone.
+ */
 function demoteHeadings(markdown) {
-  return markdown.replace(/^(#{1,5}) /gm, '#$1 ');
+  let fenced = false;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (/^(```|~~~)/.test(line)) fenced = !fenced;
+      const heading = !fenced && /^(#{1,4}) /.exec(line);
+      if (!heading) return line;
+      const text = line.slice(heading[0].length);
+      return heading[1].length === 1 ? `## ${text}` : `**${text}**`;
+    })
+    .join('\n');
 }

@@ -20,4 +20,4 @@ export const bundledSpecJson = join(packageRoot, 'generated', 'openapi.json');
 export const bundledSpecYaml = join(packageRoot, 'generated', 'openapi.yaml');
 export const bundledSandboxJson = join(packageRoot, 'generated', 'sandbox.json');
 export const bundledSandboxYaml = join(packageRoot, 'generated', 'sandbox.yaml');
-export const docsHtml = join(packageRoot, 'build', 'docs', 'index.html');
+export const docsDir = join(packageRoot, 'build', 'docs');
