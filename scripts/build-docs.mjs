@@ -1,42 +1,45 @@
 #!/usr/bin/env node
 // Builds the HTML docs into build/docs/: one self-contained page per API (the renderer inlined,
 // no request to any other host), each next to copies of its bundled spec for the download links.
-// The pages render the bundled specs of generated/ (code samples included, see
+// The pages render the bundled specs (code samples included, see
 // docs/code-samples.mjs) plus the guides of docs/guides/ and, on the API page, CHANGELOG.md, read
 // at build time so that an entry appended there shows without touching the spec.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import YAML from 'yaml';
 
 const outDir = join('build', 'docs');
 const redocly = join('node_modules', '.bin', 'redocly');
 
-/** The pages: which bundle each renders, and the guides appended to its introduction. */
+/** The pages: which API of redocly.yaml each renders, and the guides appended to its introduction. */
 const pages = [
-  { stem: 'openapi', output: 'index.html', guides: ['api.md', '../../CHANGELOG.md'] },
-  { stem: 'sandbox', output: 'sandbox.html', guides: ['sandbox.md'] },
+  { api: 'main', output: 'index.html', guides: ['api.md', '../../CHANGELOG.md'] },
+  { api: 'sandbox', output: 'sandbox.html', guides: ['sandbox.md'] },
 ];
 
-const redocOptions = YAML.parse(readFileSync('redocly.yaml', 'utf8')).openapi ?? {};
+const config = YAML.parse(readFileSync('redocly.yaml', 'utf8'));
+const redocOptions = config.openapi ?? {};
+/** `npm run generate` writes an API's bundles beside its types (x-openapi-ts.output). */
+const bundle = (api, ext) => join(dirname(config.apis[api]['x-openapi-ts'].output), `${basename(config.apis[api].root).replace(/\.ya?ml$/, '')}.${ext}`);
 const work = mkdtempSync(join(tmpdir(), 'oauth-apps-docs-'));
 mkdirSync(outDir, { recursive: true });
 try {
   for (const page of pages) {
-    const spec = JSON.parse(readFileSync(join('generated', `${page.stem}.json`), 'utf8'));
+    const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
     const guides = page.guides.map((file) => demoteHeadings(readFileSync(join('docs', 'guides', file), 'utf8')));
     spec.info.description = [spec.info.description, ...guides].join('\n\n');
-    const source = join(work, `${page.stem}.json`);
+    const source = join(work, basename(bundle(page.api, 'json')));
     writeFileSync(source, JSON.stringify(spec));
-    const options = { ...redocOptions, downloadUrls: ['yaml', 'json'].map((ext) => ({ title: `${ext.toUpperCase()}`, url: `${page.stem}.${ext}` })) };
+    const options = { ...redocOptions, downloadUrls: ['yaml', 'json'].map((ext) => ({ title: `${ext.toUpperCase()}`, url: basename(bundle(page.api, ext)) })) };
     execFileSync(
       redocly,
       ['build-docs', source, '--inlineBundle', '--template', join('docs', 'template.hbs'), '--openapi', JSON.stringify(options), '--output', join(outDir, page.output)],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     inlineAttributionLogo(join(outDir, page.output));
-    for (const ext of ['yaml', 'json']) copyFileSync(join('generated', `${page.stem}.${ext}`), join(outDir, `${page.stem}.${ext}`));
+    for (const ext of ['yaml', 'json']) copyFileSync(bundle(page.api, ext), join(outDir, basename(bundle(page.api, ext))));
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

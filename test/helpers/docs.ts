@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import YAML from 'yaml';
 import { packageRoot } from '../../src/paths.js';
 
@@ -26,13 +26,16 @@ export interface DocumentedApi {
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
-/** Every API of redocly.yaml that has code samples, read from its bundle in generated/. */
+/** Every API of redocly.yaml that has code samples, read from its bundle. */
 export function documentedApis(): DocumentedApi[] {
-  const config = YAML.parse(readFileSync(join(packageRoot, 'redocly.yaml'), 'utf8')) as { apis: Record<string, { root: string; decorators?: Record<string, { baseUrl: string }> }> };
+  type ApiConfig = { root: string; 'x-openapi-ts': { output: string }; decorators?: Record<string, { baseUrl: string }> };
+  const config = YAML.parse(readFileSync(join(packageRoot, 'redocly.yaml'), 'utf8')) as { apis: Record<string, ApiConfig> };
   return Object.entries(config.apis).flatMap(([name, api]) => {
     const options = api.decorators?.['docs/code-samples'];
     if (!options) return [];
-    const spec = JSON.parse(readFileSync(join(packageRoot, 'generated', basename(api.root).replace(/\.ya?ml$/, '.json')), 'utf8'));
+    // `npm run generate` writes the bundle beside the API's types.
+    const bundle = join(packageRoot, dirname(api['x-openapi-ts'].output), basename(api.root).replace(/\.ya?ml$/, '.json'));
+    const spec = JSON.parse(readFileSync(bundle, 'utf8'));
     const operations: DocumentedOperation[] = [];
     for (const [path, item] of Object.entries<Record<string, any>>(spec.paths)) {
       for (const method of METHODS) {
