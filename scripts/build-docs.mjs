@@ -5,7 +5,7 @@
 // docs/code-samples.mjs) plus the guides of docs/guides/ and, on the API page, CHANGELOG.md, read
 // at build time so that an entry appended there shows without touching the spec.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import YAML from 'yaml';
@@ -33,16 +33,55 @@ try {
     const source = join(work, basename(bundle(page.api, 'json')));
     writeFileSync(source, JSON.stringify(spec));
     const options = { ...redocOptions, downloadUrls: ['yaml', 'json'].map((ext) => ({ title: `${ext.toUpperCase()}`, url: basename(bundle(page.api, ext)) })) };
-    execFileSync(
+    const output = join(outDir, page.output);
+    run(
       redocly,
-      ['build-docs', source, '--inlineBundle', '--template', join('docs', 'template.hbs'), '--openapi', JSON.stringify(options), '--output', join(outDir, page.output)],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      [
+        'build-docs',
+        source,
+        '--inlineBundle',
+        '--template',
+        join('docs', 'template.hbs'),
+        '--templateOptions.operationRoutes',
+        JSON.stringify(operationRoutes(spec)),
+        '--openapi',
+        JSON.stringify(options),
+        '--output',
+        output,
+      ],
     );
-    inlineAttributionLogo(join(outDir, page.output));
+    inlineAttributionLogo(output);
     for (const ext of ['yaml', 'json']) copyFileSync(bundle(page.api, ext), join(outDir, basename(bundle(page.api, ext))));
+    console.log(`${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Runs a command quietly (the CLI's banners), showing its output only when it fails. */
+function run(command, args) {
+  try {
+    execFileSync(command, args, { stdio: 'pipe' });
+  } catch (err) {
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(`${command} ${args[0]} failed`);
+  }
+}
+
+/**
+ * Each operation's route in Redoc 3's hash routing (`#/<tag>/<operationId>`), for the template to
+ * open links in Redoc 2's form (`#tag/<Tag>/operation/<operationId>`, `#operation/<id>`), which
+ * the docs published before used.
+ */
+function operationRoutes(spec) {
+  const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const routes = {};
+  for (const item of Object.values(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (op?.operationId && op.tags?.length) routes[op.operationId] = `/${slug(op.tags[0])}/${op.operationId.toLowerCase()}`;
+    }
+  }
+  return routes;
 }
 
 /**
