@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { openStore, type OauthAppStore } from '../store/index.js';
-import { createApp } from './app.js';
+import { createApp, warmUp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
 import { createLogger } from './logger.js';
 import type { Logger } from 'pino';
@@ -74,6 +74,9 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
     server.once('error', (err) => void store.close().finally(() => reject(err)));
   });
   answerClientErrors(server);
+  // Listening first, then the validators' compiling in the background, so the first call of
+  // each operation does not pay for it (and start-up does not either).
+  warmUp(app).catch((err: Error) => log.error({ err: { message: err.message, stack: err.stack } }, 'validator warm-up failed'));
 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
