@@ -30,7 +30,8 @@
  */
 import { createRequire } from 'node:module';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { OpenApiValidator } from 'express-openapi-validator/dist/openapi.validator.js';
+import { AjvOptions } from 'express-openapi-validator/dist/framework/ajv/options.js';
+import { defaultSerDes } from 'express-openapi-validator/dist/framework/base.serdes.js';
 import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
 import { OpenApiContext } from 'express-openapi-validator/dist/framework/openapi.context.js';
 import { SchemaPreprocessor, httpMethods } from 'express-openapi-validator/dist/middlewares/parsers/schema.preprocessor.js';
@@ -158,25 +159,42 @@ export function apiValidator(spec: OpenApiDocument, options: ValidatorOptions): 
   return Object.assign(middleware, { warmUp: () => building.then((b) => b.warmUp()) });
 }
 
-async function build(spec: OpenApiDocument, { validateResponses }: ValidatorOptions): Promise<Built> {
-  const eov = new OpenApiValidator({
-    apiSpec: spec as never,
+/**
+ * eov's options for this server, written out as its OpenApiValidator constructor normalizes
+ * them (the upstream test checks they come out the same): importing that class would load
+ * all of eov's middleware (multer included) for nothing.
+ */
+export function eovOptions({ validateResponses }: ValidatorOptions) {
+  return {
     validateApiSpec: false, // lint checks the spec
     // Query and path values are always coerced from text; coerceTypes here is for the body,
     // where 42 must stay a number (and so be refused as a secret), not become "42".
     validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
-    validateResponses: validateResponses ? { removeAdditional: false } : false,
-    validateSecurity: false, // bearerAuth does it, in constant time
-    fileUploader: false, // no multipart in the contract
+    validateResponses: validateResponses ? { removeAdditional: false } : (false as const),
+    validateSecurity: false as const, // bearerAuth does it, in constant time
+    fileUploader: false as const, // no multipart in the contract
     ignoreUndocumented: false,
-  }) as unknown as { options: { $refParser: never; validateResponses: never }; ajvOpts: { preprocessor: never; request: never; response: never } };
-  const loaded = await new OpenApiSpecLoader({ apiDoc: structuredClone(spec) as never, validateApiSpec: false, $refParser: eov.options.$refParser }).load();
-  const { apiDocRes } = new SchemaPreprocessor(loaded.apiDoc, eov.ajvOpts.preprocessor, eov.options.validateResponses).preProcess();
+    // eov's defaults, made explicit:
+    $refParser: { mode: 'bundle' as const },
+    validateFormats: true,
+    formats: {},
+    useRequestUrl: false,
+    operationHandlers: false as const,
+    serDes: defaultSerDes,
+    ajvFormats: { mode: 'fast' as const },
+  };
+}
+
+async function build(spec: OpenApiDocument, { validateResponses }: ValidatorOptions): Promise<Built> {
+  const options = eovOptions({ validateResponses });
+  const ajvOpts = new AjvOptions(options as never) as unknown as { preprocessor: never; request: never; response: never };
+  const loaded = await new OpenApiSpecLoader({ apiDoc: structuredClone(spec) as never, validateApiSpec: false, $refParser: options.$refParser }).load();
+  const { apiDocRes } = new SchemaPreprocessor(loaded.apiDoc, ajvOpts.preprocessor, options.validateResponses as never).preProcess();
   const context = new OpenApiContext(loaded, undefined as never, false, false) as Context;
   const responseDoc = apiDocRes as unknown as NonNullable<ResponseDoc>;
   const metadata = openApiMetadata(context, validateResponses ? responseDoc : null);
-  const requests = new RequestValidator(context.apiDoc as never, eov.ajvOpts.request) as unknown as RequestValidatorInternals;
-  const responses = validateResponses ? new ResponseValidator(apiDocRes as never, eov.ajvOpts.response, eov.options.validateResponses, context.serial) : undefined;
+  const requests = new RequestValidator(context.apiDoc as never, ajvOpts.request) as unknown as RequestValidatorInternals;
+  const responses = validateResponses ? new ResponseValidator(apiDocRes as never, ajvOpts.response, options.validateResponses as never, context.serial) : undefined;
   const checkResponse = responses?.validate() as RequestHandler | undefined;
   const proceed = () => undefined;
 

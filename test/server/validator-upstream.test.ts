@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Express } from 'express';
 import { OpenApiValidator } from 'express-openapi-validator/dist/openapi.validator.js';
+import { AjvOptions } from 'express-openapi-validator/dist/framework/ajv/options.js';
 import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
 import { OpenApiContext } from 'express-openapi-validator/dist/framework/openapi.context.js';
 import { applyOpenApiMetadata } from 'express-openapi-validator/dist/middlewares/openapi.metadata.js';
@@ -11,7 +12,7 @@ import { SchemaPreprocessor } from 'express-openapi-validator/dist/middlewares/p
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp, warmUp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
-import { openApiMetadata } from '../../src/server/validator.js';
+import { eovOptions, openApiMetadata } from '../../src/server/validator.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { docsCreateBody, TOKEN } from '../helpers/server.js';
@@ -114,6 +115,20 @@ describe('2. the OpenAPI meta-schema compiled on use, not in the constructor', (
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     await expect(new OpenApiSpecLoader({ apiDoc: { ...valid, info: 'not an object' } as never, validateApiSpec: true }).load()).rejects.toThrow(/invalid/);
     await expect(new OpenApiSpecLoader({ apiDoc: valid as never, validateApiSpec: true }).load()).resolves.toBeDefined();
+  });
+});
+
+describe('options written out as upstream normalizes them', () => {
+  it.each([false, true])('Ajv options equal those OpenApiValidator derives (response validation %s)', (validateResponses) => {
+    const ours = eovOptions({ validateResponses });
+    const { serDes: _s, ajvFormats: _a, $refParser: _r, validateFormats: _v, formats: _f, useRequestUrl: _u, operationHandlers: _o, ...given } = ours;
+    const upstream = new OpenApiValidator({ apiSpec: spec as never, ...given } as never) as unknown as { options: Record<string, unknown>; ajvOpts: AjvOptions };
+    const mine = new AjvOptions(ours as never);
+    for (const kind of ['preprocessor', 'request', 'multipart', ...(validateResponses ? ['response'] : [])] as const) {
+      expect(mine[kind], kind).toEqual(upstream.ajvOpts[kind]);
+    }
+    const { apiSpec: _spec, ...normalized } = upstream.options;
+    expect(ours).toEqual(normalized);
   });
 });
 
