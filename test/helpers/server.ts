@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createOauthAppsClient } from '../../src/client/index.js';
+import { createOauthAppsClient } from 'oauth-apps-api-client';
 import { createLogger } from '../../src/server/logger.js';
 import { serve, type RunningServer } from '../../src/server/serve.js';
 import { specValidator } from '../../src/spec/index.js';
