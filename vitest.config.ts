@@ -32,6 +32,7 @@ export default defineConfig(async () => {
   const resolve = { conditions: ['@oauth-apps-api/source', ...defaultServerConditions] };
   const shared = {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/node22-builtins.ts'],
     // Server tests bind real ports and spawn child processes; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,

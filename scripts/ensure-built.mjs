@@ -17,8 +17,9 @@ const targets = {
     command: 'npm run build:code --silent',
   },
   docs: {
-    inputs: ['openapi', 'redocly.yaml'],
-    outputs: ['build/docs/index.html'],
+    // scripts/build-docs.mjs renders the bundles of `npm run generate` with the guides of docs/.
+    inputs: ['packages/client/generated', 'docs', 'CHANGELOG.md', 'redocly.yaml', 'scripts/build-docs.mjs'],
+    outputs: ['build/docs/index.html', 'build/docs/sandbox.html'],
     command: 'npm run docs --silent',
   },
 };

@@ -79,7 +79,7 @@ describe('where data goes', () => {
 
 describe('npm start', () => {
   it('starts at once on a fresh build: no rebuild, no docs build, and data in ./data/oauth-apps.db', async () => {
-    const built = ['dist/src/cli.js', 'packages/client/esm/index.js', 'build/docs/index.html'].map((f) => [f, statSync(join(packageRoot, f)).mtimeMs] as const);
+    const built = ['dist/src/cli.js', 'packages/client/esm/index.js', 'build/docs/index.html', 'build/docs/sandbox.html'].map((f) => [f, statSync(join(packageRoot, f)).mtimeMs] as const);
     const { child, out, url } = launch('npm', ['start', '--', '--port', '0', '--token', 't', '--log-level', 'warn'], { cwd: packageRoot, env: envWithout('DATABASE_URL') });
     const base = await url;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -108,15 +108,15 @@ describe('scripts/ensure-built.mjs (what npm start and prepare rebuild)', () => 
     copyFileSync(join(packageRoot, 'scripts', 'ensure-built.mjs'), script);
     // Sources written long ago (their folders' times are now: a deleted file counts too).
     const now = Date.now() / 1000;
-    for (const input of ['src/cli.ts', 'packages/client/src/index.ts', 'packages/client/generated/schema.d.ts', 'openapi/openapi.yaml', 'redocly.yaml']) write(input, now - 1000);
+    for (const input of ['src/cli.ts', 'packages/client/src/index.ts', 'packages/client/generated/schema.d.ts', 'docs/guides/api.md', 'redocly.yaml']) write(input, now - 1000);
     expect(stale()).toBe('code docs'); // nothing built
-    for (const output of ['dist/src/cli.js', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'build/docs/index.html']) write(output, now + 100);
+    for (const output of ['dist/src/cli.js', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'build/docs/index.html', 'build/docs/sandbox.html']) write(output, now + 100);
     expect(stale()).toBe('');
     write('src/server/new-file.ts', now + 200); // a new source, deep in a folder
     expect(stale()).toBe('code');
     for (const output of ['dist/src/cli.js', 'packages/client/esm/index.js', 'packages/client/cjs/index.js']) write(output, now + 300);
     expect(stale()).toBe('');
-    write('openapi/paths/oauth-apps.yaml', now + 400); // the spec changed: docs, not code
+    write('docs/guides/sandbox.md', now + 400); // a guide changed: docs, not code
     expect(stale()).toBe('docs');
   });
 });
