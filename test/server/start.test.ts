@@ -4,17 +4,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
+import { stopProcessGroup } from '../helpers/child.js';
 import { onPostgres } from '../helpers/database.js';
 
 // Start-up, data location and logs do not depend on the backend: run once, on the SQLite project.
 
 const cli = join(packageRoot, 'dist', 'src', 'cli.js');
 const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.kill()));
+afterAll(() => children.forEach(stopProcessGroup));
 
 /** Spawns a command, collecting stdout and stderr; resolves with the base URL once the banner is out. */
 function launch(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (c: Buffer) => (out.stdout += c));
@@ -74,7 +75,7 @@ describe.skipIf(onPostgres)('where data goes', () => {
       expect(file.out.stdout).toContain(`storage: SQLite file ${join(project, 'apps.db')}`);
       expect(existsSync(join(project, 'apps.db'))).toBe(true);
     } finally {
-      children.forEach((c) => c.kill());
+      children.forEach(stopProcessGroup);
       rmSync(project, { recursive: true, force: true });
     }
   });
@@ -86,7 +87,8 @@ describe.skipIf(onPostgres)('npm start', () => {
     const { child, out, url } = launch('npm', ['start', '--', '--port', '0', '--token', 't', '--log-level', 'warn'], { cwd: packageRoot, env: envWithout('DATABASE_URL') });
     const base = await url;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    child.kill();
+    stopProcessGroup(child);
+    await expect.poll(() => fetch(`${base}/healthz`).then(() => 'answering', () => 'stopped'), { timeout: 10_000 }).toBe('stopped');
     expect(out.stdout).toContain(`storage: SQLite file ${join(packageRoot, 'data', 'oauth-apps.db')}`);
     const output = out.stdout + out.stderr;
     for (const sign of ['tsc', 'build:code', 'Prerendering', 'redocly', 'bundled successfully']) expect(output).not.toContain(sign);
