@@ -7,6 +7,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import type { OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
+import { corsHandler, type CorsOrigins } from './cors.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { createLogger, requestLog } from './logger.js';
 import { oauthAppsRoutes } from './routes.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   spec?: OpenApiDocument;
   /** The sandbox (control plane under /__sandbox, `Prefer` steering); absent = off, the API exactly as real. */
   sandbox?: Sandbox;
+  /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
+  corsOrigins?: CorsOrigins;
 }
 
 /** Builds the reference server without listening (tests listen on port 0; the CLI on PORT). */
@@ -34,6 +37,8 @@ export function createApp(options: AppOptions): Express {
   app.set('etag', false);
 
   app.use(requestLog(log));
+  const cors = corsHandler(options.corsOrigins ?? '*', options.sandbox ? [spec, sandboxSpec()] : [spec]);
+  if (cors) app.use(cors);
 
   // Public: readiness, the contract itself, its docs.
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
