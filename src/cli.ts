@@ -117,7 +117,7 @@ async function main(argv: string[]) {
     `OAuth apps API listening on ${running.url}`,
     `  storage: ${running.store.location}`,
     `  seed:    ${running.seeded ? `loaded ${running.seeded} apps from ${seedFile}` : seedFile ? 'database not empty, seed not loaded' : 'none'}`,
-    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml)`}`,
+    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml, docs: ${running.url}/docs/sandbox)`}`,
     `  docs:    ${running.url}/docs  (spec: ${running.url}/openapi.yaml)`,
   ];
   if (running.tokenGenerated) {
