@@ -1,9 +1,9 @@
 // The docs as a reader meets them: real headless Chromium, the network cut to every host but
 // the page's own, both pages, opened from the built files and from the server, at a desktop
 // and a phone width. Screenshots land in build/docs-screenshots/ for a person to look at.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docsDir, packageRoot } from '../../src/paths.js';
@@ -58,8 +58,12 @@ describe.skipIf(process.env.TEST_STORE === 'postgres').each(cases)('%s', (_title
       // The guides' links to the other page and the spec downloads resolve next to the page.
       const hrefs = await tab.locator('#redoc a').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
       const base = new URL('.', tab.url()).href;
-      expect(hrefs).toContain(new URL(page.linksTo, base).href);
-      for (const ext of ['yaml', 'json']) expect(hrefs.filter((h) => h.startsWith(base) && h.endsWith(`.${ext}`)).length, ext).toBeGreaterThan(0);
+      const downloads = ['yaml', 'json'].map((ext) => hrefs.find((h) => h.startsWith(base) && h.endsWith(`.${ext}`)));
+      for (const target of [new URL(page.linksTo, base).href, ...downloads]) {
+        expect(hrefs, 'a link to the other page and the two downloads').toContain(target);
+        if (source.name === 'file') expect(existsSync(fileURLToPath(target!)), target).toBe(true);
+        else expect((await fetch(target!)).status, target).toBe(200);
+      }
 
       // Every operation is in the menu, and opens (its route is the deep link to it).
       for (const [tag, ops] of groupByTag(api.operations)) {
