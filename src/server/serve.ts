@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { OauthAppStore } from '../store/index.js';
+import { warmUp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
 import { createLogger } from './logger.js';
 import { openApp, type OpenConfig } from './open.js';
@@ -52,6 +53,9 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
     server.once('error', (err) => void store.close().finally(() => reject(err)));
   });
   answerClientErrors(server);
+  // Listening first, then the validators' compiling in the background, so the first call of
+  // each operation does not pay for it (and start-up does not either).
+  warmUp(app).catch((err: Error) => log.error({ err: { message: err.message, stack: err.stack } }, 'validator warm-up failed'));
 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -65,6 +65,7 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     seed,
     sandbox: options.sandbox,
   });
+  keepPrototypesToItself(app);
   let closed = false;
   const answer = (request: Request, pathPrefix = '') => {
     if (closed) return Promise.reject(new TypeError('fetch failed: the in-process API is closed'));
@@ -84,6 +85,19 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
       await store.close();
     },
   };
+}
+
+/**
+ * light-my-request, handed an Express app, re-parents the prototypes of its request and
+ * response onto its own fakes. Those prototypes are Express's, shared by every Express app in
+ * the process: an HTTP server in the same process would then get requests it cannot destroy.
+ * A private copy of them, made once per API, keeps that change to this app.
+ */
+function keepPrototypesToItself(app: Express) {
+  for (const key of ['request', 'response'] as const) {
+    const shared = Object.getPrototypeOf(app[key]) as object;
+    Object.setPrototypeOf(app[key], Object.create(Object.getPrototypeOf(shared), Object.getOwnPropertyDescriptors(shared)));
+  }
 }
 
 // The global fetch refuses a relative URL; in jsdom it resolves against the page. Here there
