@@ -126,7 +126,7 @@ async function main(argv: string[]) {
     `OAuth apps API listening on ${running.url}`,
     `  storage: ${running.store.location}${databaseUrl === 'sqlite::memory:' ? ' — keep it with --database-url sqlite:./oauth-apps.db' : ''}`,
     `  seed:    ${running.seeded ? `loaded ${running.seeded} apps from ${seedFile}` : seedFile ? 'database not empty, seed not loaded' : 'none'}`,
-    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml)`}`,
+    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml, docs: ${running.url}/docs/sandbox)`}`,
     `  docs:    ${running.url}/docs  (spec: ${running.url}/openapi.yaml)`,
     `  cors:    ${corsOrigins === '*' ? 'any origin' : corsOrigins === 'none' ? 'off (browsers on other origins are blocked)' : corsOrigins.join(', ')}`,
   ];
