@@ -4,7 +4,8 @@
 // Slow (installs), so one file, tarballs packed once, and the kit's install (~360 packages)
 // runs while the client's checks do.
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -146,8 +147,8 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
     console.log(`packages: ${JSON.stringify(figures)}`);
     mkdirSync(join(repo, 'build'), { recursive: true });
     writeFileSync(join(repo, 'build', 'packages-report.json'), `${JSON.stringify(figures, null, 2)}\n`);
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+    if (work) await rm(work, { recursive: true, force: true }); // the kit's ~370 packages: slow on a busy disk
+  }, 180_000);
 
   describe('oauth-apps-api-client', () => {
     it('installs at most 3 packages and 1 MB, openapi-fetch its only runtime dependency', async () => {
