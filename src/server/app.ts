@@ -6,6 +6,7 @@ import { sandboxSteering } from '../sandbox/middleware.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
+import { acceptingUnencodedJsonQuery } from '../spec/lenient.js';
 import type { OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
 import { rejectBracketQueryKeys } from './bracket-keys.js';
@@ -91,7 +92,7 @@ function lazily(make: () => (RequestHandler | RequestHandler[] | Router)[]): Req
 /** express-openapi-validator for one spec (its surface decides which requests reach it). */
 function validator(apiSpec: OpenApiDocument, validateResponses: boolean) {
   return OpenApiValidator.middleware({
-    apiSpec: structuredClone(apiSpec) as never,
+    apiSpec: acceptingUnencodedJsonQuery(apiSpec) as never, // a copy, lenient on unencoded JSON in the query
     validateApiSpec: false, // lint checks the spec; skipping this keeps start-up fast
     // Query and path values are always coerced from text; coerceTypes here is for the body,
     // where 42 must stay a number (and so be refused as a secret), not become "42".
