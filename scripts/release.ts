@@ -1,5 +1,5 @@
 // Releases the contract: sets info.version to what the changes since the last release demand
-// (or keeps a higher one set by hand), regenerates generated/, replaces the released bundle,
+// (or keeps a higher one set by hand), regenerates the generated files, replaces the released bundle,
 // adds the entry to CHANGELOG.md and empties the list of accepted changes.
 //
 //   npm run release [-- --notes "One sentence for the changelog."] [--date YYYY-MM-DD] [--dry-run]
@@ -55,7 +55,7 @@ function main() {
     const first = log.search(/^## /m);
     writeFileSync(changelog, first < 0 ? `${log.trimEnd()}\n\n${entry}` : `${log.slice(0, first)}${entry}\n${log.slice(first)}`);
     writeFileSync(acceptedChangesFile, `${ACCEPTED_HEADER}[]\n`);
-    console.log(`Released ${version} (${d.bump} changes since ${d.baseVersion}): ${root}, generated/, ${releasedSpec}, ${changelog}, ${acceptedChangesFile}. Commit them.`);
+    console.log(`Released ${version} (${d.bump} changes since ${d.baseVersion}): ${root}, packages/client/generated/, ${releasedSpec}, ${changelog}, ${acceptedChangesFile}. Commit them.`);
   } finally {
     bundled.cleanup();
   }

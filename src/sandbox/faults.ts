@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { components } from '../../generated/sandbox.js';
+import type { sandboxComponents as components } from 'oauth-apps-api-client/sandbox';
 
 export type Fault = components['schemas']['Fault'];
 export type FaultCreate = components['schemas']['FaultCreate'];

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { operations } from '../../generated/sandbox.js';
+import type { sandboxOperations as operations } from 'oauth-apps-api-client/sandbox';
 import { ApiError } from '../server/errors.js';
 import { checkLimits } from '../server/limits.js';
 import { present } from '../server/present.js';

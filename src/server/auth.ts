@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ApiError } from './errors.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+// One-shot hash (Node ≥ 20.12): no Hash object per request.
+const digest = (s: string) => hash('sha256', s, 'buffer');
 
 /**
  * Bearer auth. Tokens are compared as SHA-256 digests with timingSafeEqual: equal lengths

@@ -1,26 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { openStore, type OauthAppStore } from '../store/index.js';
-import { createApp } from './app.js';
+import type { OauthAppStore } from '../store/index.js';
+import { warmUp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
 import { createLogger } from './logger.js';
+import { openApp, type OpenConfig } from './open.js';
 import type { Logger } from 'pino';
-import { Sandbox } from '../sandbox/sandbox.js';
-import type { SeedApp } from '../sandbox/seed.js';
 
-export interface ServeConfig {
+/** What `openApp` needs, with the token and logger made optional, plus where and how to listen. */
+export interface ServeConfig extends Omit<OpenConfig, 'token' | 'logger'> {
   port: number;
   host: string;
   /** When absent a random token is generated (and reported in the result). */
   token?: string;
-  databaseUrl: string;
-  validateResponses?: boolean;
   logger?: Logger;
-  /** Apps loaded into an empty store at start, and restored by a sandbox reset. */
-  seed?: SeedApp[];
-  /** The /__sandbox control plane and `Prefer` steering (default on). */
-  sandbox?: boolean;
   /** Time a client has to send its headers (default 10 s) / its whole request (default 30 s). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -41,23 +35,8 @@ export interface RunningServer {
 /** Opens the store, builds the app and listens. Used by the CLI and by tests (port 0). */
 export async function serve(config: ServeConfig): Promise<RunningServer> {
   const log = config.logger ?? createLogger();
-  const store = await openStore(config.databaseUrl);
   const token = config.token || randomBytes(24).toString('base64url');
-  const sandbox = new Sandbox(store, config.seed);
-  let seeded: number;
-  try {
-    seeded = await sandbox.seedIfEmpty();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  const app = createApp({
-    store,
-    token,
-    logger: log,
-    validateResponses: config.validateResponses,
-    sandbox: config.sandbox === false ? undefined : sandbox,
-  });
+  const { app, store, seeded } = await openApp({ ...config, token, logger: log });
   const server = createServer(
     {
       // Slow or stalled clients must not hold sockets forever; checked every second.
@@ -74,6 +53,9 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
     server.once('error', (err) => void store.close().finally(() => reject(err)));
   });
   answerClientErrors(server);
+  // Listening first, then the validators' compiling in the background, so the first call of
+  // each operation does not pay for it (and start-up does not either).
+  warmUp(app).catch((err: Error) => log.error({ err: { message: err.message, stack: err.stack } }, 'validator warm-up failed'));
 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -1,4 +1,4 @@
-import type { components } from '../../generated/schema.js';
+import type { components } from 'oauth-apps-api-client';
 
 type Schemas = components['schemas'];
 export type OauthApp = Schemas['OauthApp'];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOauthAppsClient } from '../../src/client/index.js';
+import { createOauthAppsClient } from 'oauth-apps-api-client';
 import { formatReport, runContract, runContractSuite, type CaseResult } from '../../src/contract/run.js';
 import { cases } from '../../src/contract/suite.js';
 import { packageRoot } from '../../src/paths.js';

@@ -1,0 +1,52 @@
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { Sandbox } from '../sandbox/sandbox.js';
+import type { SeedApp } from '../sandbox/seed.js';
+import { openStore, type OauthAppStore } from '../store/index.js';
+import { createApp } from './app.js';
+import type { CorsOrigins } from './cors.js';
+
+export interface OpenConfig {
+  databaseUrl: string;
+  token: string;
+  logger: Logger;
+  validateResponses?: boolean;
+  /** Apps loaded into an empty store, and restored by a sandbox reset. */
+  seed?: SeedApp[];
+  /** The /__sandbox control plane and `Prefer` steering (default on). */
+  sandbox?: boolean;
+  /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
+  corsOrigins?: CorsOrigins;
+}
+
+export interface OpenedApp {
+  app: Express;
+  store: OauthAppStore;
+  /** How many seed apps were loaded (0 when the store already had data). */
+  seeded: number;
+}
+
+/**
+ * The set-up every entry shares (the HTTP server, the in-process API): open the store, seed
+ * it when empty, build the one pipeline (`createApp`) on it. Only how requests arrive differs.
+ */
+export async function openApp(config: OpenConfig): Promise<OpenedApp> {
+  const store = await openStore(config.databaseUrl);
+  const sandbox = new Sandbox(store, config.seed);
+  let seeded: number;
+  try {
+    seeded = await sandbox.seedIfEmpty();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const app = createApp({
+    store,
+    token: config.token,
+    logger: config.logger,
+    validateResponses: config.validateResponses,
+    sandbox: config.sandbox === false ? undefined : sandbox,
+    corsOrigins: config.corsOrigins,
+  });
+  return { app, store, seeded };
+}
