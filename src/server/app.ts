@@ -49,19 +49,20 @@ export function createApp(options: AppOptions): Express {
   // examples (body → auth → validation → routes); a request enters only the one its path
   // prefix names, so the other surface's middleware costs it nothing.
   const body = express.json({ limit: '1mb' });
-  const auth = bearerAuth(options.token);
+  const sandbox = options.sandbox;
+  // With the sandbox on, a token other than the server's may open a namespace.
+  const auth = bearerAuth(options.token, sandbox && ((digest) => sandbox.namespaces.resolve(digest)));
   app.use(
     surface('/v1/', [
       body,
       auth,
-      ...(options.sandbox ? [sandboxSteering(spec, options.sandbox.faults)] : []),
+      ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),
       rejectBracketQueryKeys,
       validator(spec, validateResponses),
       oauthAppsRoutes(options.store),
     ]),
   );
-  if (options.sandbox) {
-    const sandbox = options.sandbox;
+  if (sandbox) {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
     const sandboxPipeline = lazily(() => [validator(loadSpec(bundledSandboxJson), validateResponses), sandboxRoutes(sandbox, options.store, spec)]);

@@ -21,6 +21,10 @@ export interface ServeConfig {
   seed?: SeedApp[];
   /** The /__sandbox control plane and `Prefer` steering (default on). */
   sandbox?: boolean;
+  /** Namespaces: idle time to live (default 24 h), live namespaces at most (default 1 000), the expiry clock (tests). */
+  namespaceTtlMs?: number;
+  maxNamespaces?: number;
+  now?: () => number;
   /** Time a client has to send its headers (default 10 s) / its whole request (default 30 s). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -43,11 +47,13 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
   const log = config.logger ?? createLogger();
   const store = await openStore(config.databaseUrl);
   const token = config.token || randomBytes(24).toString('base64url');
-  const sandbox = new Sandbox(store, config.seed);
+  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now });
   let seeded: number;
   try {
     seeded = await sandbox.seedIfEmpty();
+    if (config.sandbox !== false) await sandbox.start();
   } catch (err) {
+    sandbox.stop();
     await store.close();
     throw err;
   }
@@ -71,7 +77,7 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', (err) => void store.close().finally(() => reject(err)));
+    server.once('error', (err) => void (sandbox.stop(), store.close()).finally(() => reject(err)));
   });
   answerClientErrors(server);
 
@@ -85,6 +91,7 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
       // In-flight requests get 10 s; then remaining sockets are cut.
       setTimeout(() => server.closeAllConnections(), 10_000).unref();
     })
+      .then(() => sandbox.stop())
       .then(() => store.close())
       .finally(() => log.flush()));
   return { url: `http://${host}:${port}`, token, tokenGenerated: !config.token, store, seeded, server, close };
