@@ -44,15 +44,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = { seed, runs: options.runs, requests: 0, byExpectation: {}, statuses: {}, failures: [], secretScan: { bodies: 0, logLines: 0, leaks: [] } };
 
   async function send(method: string, template: string, id: string | undefined, r: Partial<FuzzRequest>) {
-    const path = template.replace('{id}', id ?? '');
-    const url = new URL(options.baseUrl.replace(/\/+$/, '') + path);
-    for (const [k, v] of r.query ?? []) url.searchParams.append(k, v);
-    const headers: Record<string, string> = {};
-    if (r.auth === undefined) headers.authorization = `Bearer ${options.token}`;
-    else if (r.auth === 'wrong') headers.authorization = `Bearer ${options.token}x`;
-    else if (r.auth === 'malformed') headers.authorization = `Basic ${options.token}`;
-    if (r.contentType) headers['content-type'] = r.contentType;
-    const res = await fetch(url, { method, headers, body: r.body });
+    const res = await sendFuzzRequest(options.baseUrl, options.token, method, template.replace('{id}', id ?? ''), r);
     const text = await res.text();
     report.requests += 1;
     report.statuses[res.status] = (report.statuses[res.status] ?? 0) + 1;
@@ -147,6 +139,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     leaks: [...scanned, ...logs].filter((t) => leak.test(t)).slice(0, 5),
   };
   return report;
+}
+
+/** Sends one generated request (its path already holds the id) with `token`, or the broken auth it asks for. */
+export function sendFuzzRequest(baseUrl: string, token: string, method: string, path: string, r: Partial<FuzzRequest>): Promise<Response> {
+  const url = new URL(baseUrl.replace(/\/+$/, '') + path);
+  for (const [k, v] of r.query ?? []) url.searchParams.append(k, v);
+  const headers: Record<string, string> = {};
+  if (r.auth === undefined) headers.authorization = `Bearer ${token}`;
+  else if (r.auth === 'wrong') headers.authorization = `Bearer ${token}x`;
+  else if (r.auth === 'malformed') headers.authorization = `Basic ${token}`;
+  if (r.contentType) headers['content-type'] = r.contentType;
+  return fetch(url, { method, headers, body: r.body });
 }
 
 export function formatFuzzReport(r: FuzzReport, target: string): string {

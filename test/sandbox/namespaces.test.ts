@@ -20,6 +20,11 @@ const open = async (options: Omit<Parameters<typeof createNamespace>[0], 'baseUr
   tokens.push(ns.token);
   return ns;
 };
+const headerNames = (res: Response) => {
+  const names: string[] = [];
+  res.headers.forEach((_, name) => names.push(name));
+  return names.sort();
+};
 const raw = (path: string, token: string, init: RequestInit = {}) =>
   server.raw(path, { ...init, token, headers: { 'content-type': 'application/json', ...init.headers } });
 
@@ -102,7 +107,7 @@ describe('isolation', () => {
       const body = await expectError(res, 404);
       const reference = await expectError(unknown[i]!, 404);
       expect(body.summary.replace(app.id, '<id>')).toBe(reference.summary.replace(never, '<id>'));
-      expect([...res.headers.keys()].sort()).toEqual([...unknown[i]!.headers.keys()].sort());
+      expect(headerNames(res)).toEqual(headerNames(unknown[i]!));
     }
     const still = (await a.api.GET('/v1/oauth-apps/{id}', { params: { path: { id: app.id } } })).data!;
     expect(still).toEqual(app);
