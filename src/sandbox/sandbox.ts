@@ -1,4 +1,4 @@
-import { DEFAULT_NAMESPACE, type OauthAppStore } from '../store/types.js';
+import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type OauthAppStore } from '../store/types.js';
 import { FaultRegistry } from './faults.js';
 import { DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_TTL_MS, Namespaces, type NamespaceCreated } from './namespaces.js';
 import type { SeedApp } from './seed.js';
@@ -48,9 +48,19 @@ export class Sandbox {
     clearInterval(this.sweeper);
   }
 
-  /** Loads the seed, but only into an empty store: existing data is never overwritten. */
+  /**
+   * Loads the seed, but only into an empty store: existing data is never overwritten. When
+   * instances sharing one database start at once, the first to insert seeds it; the others
+   * stop at their first clash and report 0.
+   */
   async seedIfEmpty(): Promise<number> {
-    return (await this.store.count()) === 0 ? this.load(this.store, this.seed) : 0;
+    if ((await this.store.count()) !== 0) return 0;
+    try {
+      return await this.load(this.store, this.seed);
+    } catch (err) {
+      if (err instanceof DuplicateIdError || err instanceof DuplicateClientIdError) return 0;
+      throw err;
+    }
   }
 
   /** Back to the seed state: every app of the namespace deleted, its seed loaded, its faults cleared. */

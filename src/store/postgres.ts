@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { PostgresSandboxState } from './postgres-sandbox.js';
-import { DEFAULT_NAMESPACE, DuplicateClientIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
+import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
 
 // Versioned migrations, applied in order on start under an advisory lock, so that two
 // instances starting at once apply each exactly once. Append; never edit a released one.
@@ -191,7 +191,9 @@ export class PostgresStore implements OauthAppStore {
       );
       return toApp(rows[0]!);
     } catch (err) {
-      if ((err as { constraint?: string }).constraint === 'oauth_apps_provider_client_id') throw new DuplicateClientIdError();
+      const constraint = (err as { constraint?: string }).constraint;
+      if (constraint === 'oauth_apps_provider_client_id') throw new DuplicateClientIdError();
+      if (constraint === 'oauth_apps_pkey') throw new DuplicateIdError();
       throw err;
     }
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { contains, jsonFacts } from './contains.js';
 import { SqliteSandboxState } from './sqlite-sandbox.js';
-import { DEFAULT_NAMESPACE, DuplicateClientIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
+import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
 import { nextTimestamp } from './time.js';
 
 // Versioned migrations (PRAGMA user_version), applied in order on open inside one
@@ -191,8 +191,9 @@ class Core {
     try {
       seq = this.stmt.insert.run(row).lastInsertRowid;
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('client_id')) {
-        throw new DuplicateClientIdError();
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        if (String(err).includes('client_id')) throw new DuplicateClientIdError();
+        if (String(err).includes('oauth_apps.id')) throw new DuplicateIdError();
       }
       throw err;
     }

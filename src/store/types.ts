@@ -20,6 +20,14 @@ export interface ListFilter {
   metadata?: Metadata;
 }
 
+/** Another app of the namespace already has this id (only fixtures choose ids). */
+export class DuplicateIdError extends Error {
+  constructor() {
+    super('An OAuth app with this id already exists');
+    this.name = 'DuplicateIdError';
+  }
+}
+
 /** Another app already has this provider + client_id. */
 export class DuplicateClientIdError extends Error {
   constructor() {
