@@ -8,7 +8,7 @@ import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Healt
 // Timestamps are kept as the ISO 8601 text the API returns, and metadata as the `json` it
 // was sent (key order kept), as in the SQLite store, so values round-trip exactly whatever
 // the backend; `metadata_index` is the same document as `jsonb`, for the GIN index.
-const MIGRATIONS: { version: number; sql: string }[] = [
+export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 1,
     sql: `

@@ -12,7 +12,7 @@ import { nextTimestamp } from './time.js';
 // Append; never edit a released one. metadata_facts indexes the metadata filter: one row per
 // leaf / node of each app's metadata (see jsonFacts), so a containment filter becomes index
 // lookups instead of a scan.
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: string[] = [
   // 1: the first layout (files from before versioning hold exactly this, at user_version 0).
   `CREATE TABLE IF NOT EXISTS oauth_apps (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
