@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // The whole suite runs twice: on SQLite, and on PostgreSQL when one is reachable at
@@ -26,8 +27,12 @@ export default defineConfig(async () => {
     if (process.env.REQUIRE_POSTGRES === '1') throw new Error(`${message} (REQUIRE_POSTGRES=1)`);
     console.warn(`\n${'!'.repeat(100)}\n!! ${message}\n!! Start it (pg_ctlcluster ... main start) or set PG_TEST_URL.\n${'!'.repeat(100)}\n`);
   }
+  // Tests import `oauth-apps-api-client` from its sources (as the type-check does), not from a
+  // build that may be stale; the packing test (test/packages.test.ts) checks the built package.
+  const resolve = { conditions: ['@oauth-apps-api/source', ...defaultServerConditions] };
   const shared = {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/node22-builtins.ts'],
     // Server tests bind real ports and spawn child processes; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -35,8 +40,8 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        { test: { ...shared, name: 'sqlite', env: { TEST_STORE: 'sqlite' } } },
-        ...(withPostgres ? [{ test: { ...shared, name: 'postgres', env: { TEST_STORE: 'postgres', PG_TEST_URL: pgTestUrl } } }] : []),
+        { resolve, ssr: { resolve }, test: { ...shared, name: 'sqlite', env: { TEST_STORE: 'sqlite' } } },
+        ...(withPostgres ? [{ resolve, ssr: { resolve }, test: { ...shared, name: 'postgres', env: { TEST_STORE: 'postgres', PG_TEST_URL: pgTestUrl } } }] : []),
       ],
     },
   };

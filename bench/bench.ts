@@ -3,16 +3,18 @@
  * one run on this machine, plus scaling, cold start and memory. Prints figures and ratios;
  * asserts nothing (targets are marked, never enforced by a test).
  *
- *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|cold|scaling]
+ *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|cold|first-calls|in-process|profile|scaling]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundledSpecYaml } from '../src/paths.js';
+import { bundledSpecYaml, packageRoot } from '../src/paths.js';
 import { openStore } from '../src/store/index.js';
 import type { NewApp, Provider } from '../src/store/types.js';
 import { load, tool, type LoadRequest, type LoadResult } from './load.js';
+import { profileIn, selfTimeByOwner } from './profile.js';
 import { bareExpress, cli, prismBin, start, type Running } from './servers.js';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, postgres: { type: 'string' }, only: { type: 'string' } }, args: process.argv.slice(2), strict: false });
@@ -76,13 +78,13 @@ async function compare(servers: Running[], scenarios: Record<string, (s: Running
   for (const [scenario, requestFor] of Object.entries(scenarios)) {
     for (const s of servers) {
       const r = requestFor(s);
-      if (r) await load(r, WARMUP_S, CONNECTIONS);
+      if (r) await load(r, WARMUP_S, CONNECTIONS, s.proc.pid);
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of servers) {
         const r = requestFor(s);
         if (!r) continue;
-        ((results[scenario] ??= {})[s.name] ??= []).push(await load(r, RUN_S, CONNECTIONS));
+        ((results[scenario] ??= {})[s.name] ??= []).push(await load(r, RUN_S, CONNECTIONS, s.proc.pid));
       }
     }
   }
@@ -98,6 +100,9 @@ async function main() {
   const only = flags.only as string | undefined;
   if (!only || only === 'throughput') await throughput();
   if (!only || only === 'cold') await coldStart();
+  if (!only || only === 'first-calls') await firstCalls();
+  if (!only || only === 'in-process') await inProcess();
+  if (!only || only === 'profile') await profileSummary();
   if (!only || only === 'scaling') await scaling();
 }
 
@@ -123,42 +128,126 @@ async function throughput() {
     'list (100 apps)': (s) => ({ url: `${s.url}/v1/oauth-apps`, headers: auth }),
     PATCH: (s) => ({ url: byId(s), method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
   });
-  log('| scenario | server | req/s | p50 ms | p99 ms |');
-  log('|---|---|---:|---:|---:|');
+  log('| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req |');
+  log('|---|---|---:|---:|---:|---:|');
   for (const [sc, byServer] of Object.entries(results)) {
-    for (const [name, r] of Object.entries(byServer)) log(`| ${sc} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |`);
+    for (const [name, r] of Object.entries(byServer)) log(`| ${sc} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUs)} |`);
   }
   log();
   const rps = (sc: string, s: string) => results[sc]?.[s]?.rps ?? NaN;
+  // CPU per request: what req/s would be on a core of its own (the others' load moves it less).
+  const cpuRatio = (sc: string, s: string, base: string, baseSc = sc) => (results[baseSc]?.[base]?.cpuUs ?? NaN) / (results[sc]?.[s]?.cpuUs ?? NaN);
   const ratio = (a: number, b: number) => a / b;
   const mark = (ok: boolean) => (ok ? '✓' : '✗');
   const getBare = ratio(rps('GET by id', 'reference'), rps('GET by id', 'bare Express'));
   const getPrism = ratio(rps('GET by id', 'reference'), rps('GET by id', 'Prism'));
   const patchBare = ratio(rps('PATCH', 'reference'), rps('GET by id', 'bare Express'));
-  log('| ratio | value | target |');
-  log('|---|---:|---|');
-  log(`| GET by id: reference / bare Express | ${fmt(getBare, 2)}× | ≥ 0.75× ${mark(getBare >= 0.75)} |`);
-  log(`| GET by id: reference / Prism | ${fmt(getPrism, 2)}× | ≥ 4× ${mark(getPrism >= 4)} |`);
-  log(`| list: reference / bare Express | ${fmt(ratio(rps('list (100 apps)', 'reference'), rps('list (100 apps)', 'bare Express')), 2)}× | — |`);
-  log(`| list: reference / Prism | ${fmt(ratio(rps('list (100 apps)', 'reference'), rps('list (100 apps)', 'Prism')), 2)}× | — |`);
-  log(`| PATCH reference / bare-Express GET | ${fmt(patchBare, 2)}× | ≥ 0.5× ${mark(patchBare >= 0.5)} |`);
-  log(`| PATCH: reference / Prism | ${fmt(ratio(rps('PATCH', 'reference'), rps('PATCH', 'Prism')), 2)}× | — |`);
-  if (pgUrl) log(`| GET by id: PostgreSQL / SQLite reference | ${fmt(ratio(rps('GET by id', 'reference (PostgreSQL)'), rps('GET by id', 'reference')), 2)}× | — |`);
+  log('| ratio | req/s | by CPU µs/req | target |');
+  log('|---|---:|---:|---|');
+  log(`| GET by id: reference / bare Express | ${fmt(getBare, 2)}× | ${fmt(cpuRatio('GET by id', 'reference', 'bare Express'), 2)}× | ≥ 0.75× ${mark(getBare >= 0.75)} |`);
+  log(`| GET by id: reference / Prism | ${fmt(getPrism, 2)}× | ${fmt(cpuRatio('GET by id', 'reference', 'Prism'), 2)}× | ≥ 4× ${mark(getPrism >= 4)} |`);
+  log(`| list: reference / bare Express | ${fmt(ratio(rps('list (100 apps)', 'reference'), rps('list (100 apps)', 'bare Express')), 2)}× | ${fmt(cpuRatio('list (100 apps)', 'reference', 'bare Express'), 2)}× | — |`);
+  log(`| list: reference / Prism | ${fmt(ratio(rps('list (100 apps)', 'reference'), rps('list (100 apps)', 'Prism')), 2)}× | ${fmt(cpuRatio('list (100 apps)', 'reference', 'Prism'), 2)}× | — |`);
+  log(`| PATCH reference / bare-Express GET | ${fmt(patchBare, 2)}× | ${fmt(cpuRatio('PATCH', 'reference', 'bare Express', 'GET by id'), 2)}× | ≥ 0.5× ${mark(patchBare >= 0.5)} |`);
+  log(`| PATCH: reference / bare Express | ${fmt(ratio(rps('PATCH', 'reference'), rps('PATCH', 'bare Express')), 2)}× | ${fmt(cpuRatio('PATCH', 'reference', 'bare Express'), 2)}× | — |`);
+  log(`| PATCH: reference / Prism | ${fmt(ratio(rps('PATCH', 'reference'), rps('PATCH', 'Prism')), 2)}× | ${fmt(cpuRatio('PATCH', 'reference', 'Prism'), 2)}× | — |`);
+  if (pgUrl) {
+    for (const sc of ['GET by id', 'PATCH']) {
+      const pg = 'reference (PostgreSQL)';
+      log(`| ${sc}: PostgreSQL reference / bare Express${sc === 'PATCH' ? ' GET' : ''} | ${fmt(ratio(rps(sc, pg), rps('GET by id', 'bare Express')), 2)}× | ${fmt(cpuRatio(sc, pg, 'bare Express', 'GET by id'), 2)}× | — |`);
+    }
+  }
   log();
   for (const s of servers) await s.stop();
 }
 
-/** 2. Cold start. */
+/** The bundled seed's first app: what a fresh server can answer GET by id for. */
+const seededId = () => (JSON.parse(readFileSync(join(packageRoot, 'fixtures', 'seed.json'), 'utf8')) as { id: string }[])[0]!.id;
+const freshReference = (name: string, env: Record<string, string> = {}) =>
+  start(name, [cli, '--port', '{port}', '--token', TOKEN, '--database-url', `sqlite:${join(dir, `${name}-${Date.now()}-${Math.random()}.db`)}`], `/v1/oauth-apps/${seededId()}`, env, auth);
+
+/** 2. Start-up: process spawn → first answered GET /v1/oauth-apps/{id} (fresh SQLite file, bundled seed). */
 async function coldStart() {
   const mark = (ok: boolean) => (ok ? '✓' : '✗');
-  // Cold start: process start to first 200 on /healthz, a fresh SQLite file, default seed.
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const s = await start('cold', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', `sqlite:${join(dir, `cold-${i}.db`)}`], '/healthz');
+    const s = await freshReference('cold');
     starts.push(s.startMs);
     await s.stop();
   }
-  log(`Cold start (process start → first 200 on /healthz, fresh SQLite file, bundled seed), median of 5: ${fmt(median(starts))} ms (target ≤ 400 ms ${mark(median(starts) <= 400)}); runs: ${starts.map((x) => fmt(x)).join(', ')} ms`);
+  log(`Start-up (spawn → first answered GET /v1/oauth-apps/{id}; fresh SQLite file, bundled seed), median of 5: ${fmt(median(starts))} ms (target ≤ 400 ms ${mark(median(starts) <= 400)}); runs: ${starts.map((x) => fmt(x)).join(', ')} ms`);
+  log();
+}
+
+/** 3. First call of each operation, made 1 s after start (validators compiled in the background meanwhile). */
+async function firstCalls() {
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  const modes = { 'production (response validation off)': {}, 'development (response validation on)': { NODE_ENV: 'development' } };
+  log('| first call, 1 s after start | mode | list | create | get | update | delete |');
+  log('|---|---|---:|---:|---:|---:|---:|');
+  let worst = 0;
+  for (const [mode, env] of Object.entries(modes)) {
+    const runs: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await freshReference('first-calls', env);
+      await new Promise((r) => setTimeout(r, 1000));
+      await fetch(`${s.url}/healthz`).then((r) => r.arrayBuffer()); // the client's connection, not the server's work
+      const timed = async (path: string, init: RequestInit = {}) => {
+        const t0 = performance.now();
+        const res = await fetch(`${s.url}${path}`, { ...init, headers: init.body ? { ...auth, ...json } : auth }); // as the typed client sends
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`${init.method ?? 'GET'} ${path} answered ${res.status}`);
+        return [performance.now() - t0, res] as const;
+      };
+      const [list] = await timed('/v1/oauth-apps');
+      const t0 = performance.now();
+      const created = await fetch(`${s.url}/v1/oauth-apps`, { method: 'POST', headers: { ...auth, ...json }, body: JSON.stringify({ provider: 'stripe', client_id: 'first-call', client_secret: 's', name: 'First call' }) });
+      const { id } = (await created.json()) as { id: string };
+      const create = performance.now() - t0;
+      const [get] = await timed(`/v1/oauth-apps/${id}`);
+      const [update] = await timed(`/v1/oauth-apps/${id}`, { method: 'PATCH', body: '{"name":"Renamed"}' });
+      const [del] = await timed(`/v1/oauth-apps/${id}`, { method: 'DELETE' });
+      runs.push([list, create, get, update, del]);
+      await s.stop();
+    }
+    const medians = [0, 1, 2, 3, 4].map((i) => median(runs.map((r) => r[i]!)));
+    worst = Math.max(worst, ...medians);
+    log(`| median of 3 starts, ms | ${mode} | ${medians.map((m) => fmt(m, 1)).join(' | ')} |`);
+  }
+  log();
+  log(`Slowest first call: ${fmt(worst, 1)} ms (target ≤ 20 ms ${mark(worst <= 20)})`);
+  log();
+}
+
+/** 4. The in-process API: building an app and answering its first request, first of a process and each further one. */
+async function inProcess() {
+  // #11b's in-process API brings its own measurement (bench/in-process.ts); until it lands, createApp's.
+  const own = join(packageRoot, 'bench', 'in-process.ts');
+  if (existsSync(own)) {
+    log(execFileSync(process.execPath, ['--import', 'tsx', own], { encoding: 'utf8' }).trimEnd());
+    log();
+    return;
+  }
+  const runs = Array.from({ length: 3 }, () => JSON.parse(execFileSync(process.execPath, [join(packageRoot, 'bench', 'create-app.mjs')], { encoding: 'utf8' })) as { imported: number; first: number; further: number });
+  const m = (k: 'imported' | 'first' | 'further') => fmt(median(runs.map((r) => r[k])), 1);
+  log(`In-process app (createApp on an in-memory SQLite store, up to its first answered request), median of 3 processes: modules ${m('imported')} ms; first app of a process ${m('first')} ms; each further app ${m('further')} ms (validators shared, not rebuilt)`);
+  log();
+}
+
+/** 5. Where a GET by id's time goes: self time by package from a `node --cpu-prof` run under load. */
+async function profileSummary() {
+  const profDir = mkdtempSync(join(tmpdir(), 'oauth-apps-prof-'));
+  const url = `sqlite:${join(dir, 'profile.db')}`;
+  const s = await start('profiled', ['--cpu-prof', '--cpu-prof-dir', profDir, cli, '--port', '{port}', '--token', TOKEN, '--database-url', url], `/v1/oauth-apps/${seededId()}`, {}, auth);
+  const r = await load({ url: `${s.url}/v1/oauth-apps/${seededId()}`, headers: auth }, quick ? 4 : 10, 16, s.proc.pid);
+  await s.stop();
+  const shares = selfTimeByOwner(profileIn(profDir));
+  rmSync(profDir, { recursive: true, force: true });
+  log(`Profile of the reference server (SQLite) under GET by id, 16 connections, ${quick ? 4 : 10} s (${fmt(r.rps)} req/s), self time by package (start-up included):`);
+  log();
+  log('| where | self time |');
+  log('|---|---:|');
+  for (const x of shares.slice(0, 15)) log(`| ${x.owner} | ${fmt(x.share * 100, 1)} % |`);
   log();
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,6 +7,8 @@ export interface LoadResult {
   rps: number;
   p50: number; // ms
   p99: number; // ms
+  /** CPU time the server process spent per request, in µs (when its pid is known): unlike req/s, barely moved by other load on the machine. */
+  cpuUs: number;
 }
 
 export interface LoadRequest {
@@ -27,8 +29,21 @@ const unit = (v: string) => {
   return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as 'us' | 'ms' | 's'];
 };
 
-/** Drives one request shape for `seconds` with `connections` and reports req/s, p50, p99. */
-export async function load(req: LoadRequest, seconds: number, connections: number): Promise<LoadResult> {
+/** User + system CPU time of a process so far, in µs (Linux /proc; clock ticks are 10 ms). */
+export function cpuTimeUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (fields 14, 15 of stat)
+}
+
+/** Drives one request shape for `seconds` with `connections` and reports req/s, p50, p99 and, given the server's pid, its CPU µs per request. */
+export async function load(req: LoadRequest, seconds: number, connections: number, serverPid?: number): Promise<LoadResult> {
+  const cpu0 = serverPid ? cpuTimeUs(serverPid) : NaN;
+  const r = await drive(req, seconds, connections);
+  const cpuUs = serverPid ? (cpuTimeUs(serverPid) - cpu0) / r.requests : NaN;
+  return { rps: r.rps, p50: r.p50, p99: r.p99, cpuUs };
+}
+
+async function drive(req: LoadRequest, seconds: number, connections: number) {
   if (tool === 'wrk') {
     const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
     const script = join(dir, 'req.lua');
@@ -39,11 +54,12 @@ export async function load(req: LoadRequest, seconds: number, connections: numbe
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
     const p50 = unit(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
     const p99 = unit(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     if (/Non-2xx or 3xx responses:\s+(\d+)/.test(out)) throw new Error(`non-2xx responses during the load of ${req.method ?? 'GET'} ${req.url}:\n${out}`);
-    return { rps, p50, p99 };
+    return { rps, p50, p99, requests };
   }
   const { default: autocannon } = await import('autocannon');
   const r = await autocannon({ url: req.url, method: (req.method ?? 'GET') as 'GET', headers: req.headers, body: req.body, connections, duration: seconds });
   if (r.non2xx) throw new Error(`non-2xx responses during the load of ${req.url}`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total };
 }

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createOauthAppsClient, metadataFilter } from '../src/client/index.js';
+import { createOauthAppsClient, metadataFilter } from 'oauth-apps-api-client';
 
 // Compile-time: `npm run typecheck` fails if any @ts-expect-error line compiles.
 const api = createOauthAppsClient({ baseUrl: 'http://127.0.0.1:1', token: 't' });
@@ -48,23 +47,5 @@ describe('createOauthAppsClient', () => {
     const url = new URL(req.url);
     expect(url.origin + url.pathname).toBe('http://api.test/v1/oauth-apps');
     expect(JSON.parse(url.searchParams.get('metadata')!)).toEqual({ a: { b: 1 } });
-  });
-
-  it('ships declarations whose imports all resolve in dist/ (what package.json exports)', () => {
-    for (const entry of ['index', 'sandbox']) {
-      const dts = new URL(`../dist/src/client/${entry}.d.ts`, import.meta.url);
-      const relative = [...readFileSync(dts, 'utf8').matchAll(/from '(\.[^']+)\.js'/g)].map((m) => m[1]!);
-      expect(relative.length).toBeGreaterThan(0);
-      for (const r of relative) expect(existsSync(new URL(`${r}.d.ts`, dts)), `${entry}.d.ts → ${r}`).toBe(true);
-    }
-  });
-
-  it('has no Node-only import, so browser bundles can use it', () => {
-    for (const entry of ['index', 'sandbox', 'options']) {
-      const built = readFileSync(new URL(`../dist/src/client/${entry}.js`, import.meta.url), 'utf8');
-      const imports = [...built.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]!);
-      // openapi-fetch, and sibling files of the client folder (themselves checked here).
-      for (const i of imports) expect(['openapi-fetch', './options.js'], `${entry} imports ${i}`).toContain(i);
-    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { components } from '../generated/schema.js';
+import type { components } from 'oauth-apps-api-client';
 import { specValidator } from '../src/spec/index.js';
 
 // Compile-time half: `npm run typecheck` fails if a line marked @ts-expect-error compiles,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createOauthAppsClient, type OauthAppsClient } from '../client/index.js';
+import { createOauthAppsClient, type OauthAppsClient } from 'oauth-apps-api-client';
 import { loadSpec } from '../spec/index.js';
 import { operationMatcher } from '../spec/operations.js';
 import { createConformanceChecker } from './conformance.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { metadataFilter, type OauthApp, type OauthAppsClient } from '../client/index.js';
+import { metadataFilter, type OauthApp, type OauthAppsClient } from 'oauth-apps-api-client';
 
 /** What a case gets: typed clients whose every exchange is checked against the spec. */
 export interface SuiteContext {

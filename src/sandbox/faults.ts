@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { components } from '../../generated/sandbox.js';
+import type { sandboxComponents as components } from 'oauth-apps-api-client/sandbox';
 import type { SandboxState } from '../store/types.js';
 
 export type Fault = components['schemas']['Fault'];

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { components } from '../../generated/sandbox.js';
+import type { sandboxComponents as components } from 'oauth-apps-api-client/sandbox';
 import { tokenDigest } from '../server/auth.js';
 import { ApiError } from '../server/errors.js';
 import type { NamespaceRecord, SandboxState } from '../store/types.js';

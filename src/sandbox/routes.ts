@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import type { components, operations } from '../../generated/sandbox.js';
+import type { sandboxComponents as components, sandboxOperations as operations } from 'oauth-apps-api-client/sandbox';
 import { requestNamespace } from '../server/auth.js';
 import { ApiError } from '../server/errors.js';
 import { checkLimits } from '../server/limits.js';

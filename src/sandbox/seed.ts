@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { components } from '../../generated/sandbox.js';
+import type { sandboxComponents as components } from 'oauth-apps-api-client/sandbox';
 import { packageRoot, bundledSandboxJson } from '../paths.js';
 import { limitViolations } from '../server/limits.js';
 import { loadSpec, specValidator } from '../spec/index.js';

@@ -1,17 +1,16 @@
 import express, { Router, type Express, type RequestHandler } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
-import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsHtml } from '../paths.js';
+import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsDir } from '../paths.js';
 import { sandboxSteering } from '../sandbox/middleware.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import type { OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
-import { rejectBracketQueryKeys } from './bracket-keys.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { createLogger, requestLog } from './logger.js';
 import { oauthAppsRoutes } from './routes.js';
+import { apiValidator } from './validator.js';
 
 export interface AppOptions {
   store: OauthAppStore;
@@ -28,7 +27,7 @@ export interface AppOptions {
 /** Builds the reference server without listening (tests listen on port 0; the CLI on PORT). */
 export function createApp(options: AppOptions): Express {
   const log = options.logger ?? createLogger();
-  const spec = options.spec ?? loadSpec();
+  const spec = options.spec ?? bundledSpec();
   const validateResponses = options.validateResponses ?? process.env.NODE_ENV !== 'production';
   const app = express();
   app.disable('x-powered-by');
@@ -41,33 +40,38 @@ export function createApp(options: AppOptions): Express {
   app.get('/openapi.json', (_req, res) => res.sendFile(bundledSpecJson));
   app.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSpecYaml));
   if (options.sandbox) app.get('/sandbox.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSandboxYaml));
-  app.get('/docs', (_req, res, next) => {
-    res.sendFile(docsHtml, (err) => err && next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
-  });
+  // The docs are a folder (build/docs: the API page, the sandbox page, the specs they offer
+  // for download) whose pages link to each other relatively, so that they work as files too:
+  // /docs/ is the API page, /docs/sandbox the sandbox's.
+  app.get('/docs', (req, res) => res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`));
+  app.use('/docs', express.static(docsDir, { extensions: ['html'], redirect: false }));
+  app.get(['/docs/', '/docs/sandbox'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
 
   // Each API surface is one pipeline in the fixed order of express-openapi-validator's
   // examples (body → auth → validation → routes); a request enters only the one its path
   // prefix names, so the other surface's middleware costs it nothing.
+  // The validator (validator.ts) is built once per spec and process, shared by every app.
   const body = express.json({ limit: '1mb' });
   const sandbox = options.sandbox;
   // With the sandbox on, a token other than the server's may open a namespace.
   const auth = bearerAuth(options.token, sandbox && ((digest) => sandbox.namespaces.resolve(digest)));
+  const validator = apiValidator(spec, { validateResponses });
   app.use(
     surface('/v1/', [
       body,
       auth,
       ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),
-      rejectBracketQueryKeys,
-      validator(spec, validateResponses),
+      validator,
       oauthAppsRoutes(options.store),
     ]),
   );
   if (sandbox) {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
-    const sandboxPipeline = lazily(() => [validator(loadSpec(bundledSandboxJson), validateResponses), sandboxRoutes(sandbox, options.store, spec)]);
+    const sandboxPipeline = lazily(() => [apiValidator(sandboxSpec(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);
     app.use(surface('/__sandbox/', [body, auth, sandboxPipeline]));
   }
+  warmUps.set(app, validator.warmUp);
   app.use(notFound); // the validator already answered unknown /v1 routes (404) and wrong methods (405 + Allow)
   app.use(errorHandler(log));
   return app;
@@ -89,17 +93,19 @@ function lazily(make: () => (RequestHandler | RequestHandler[] | Router)[]): Req
   };
 }
 
-/** express-openapi-validator for one spec (its surface decides which requests reach it). */
-function validator(apiSpec: OpenApiDocument, validateResponses: boolean) {
-  return OpenApiValidator.middleware({
-    apiSpec: structuredClone(apiSpec) as never,
-    validateApiSpec: false, // lint checks the spec; skipping this keeps start-up fast
-    // Query and path values are always coerced from text; coerceTypes here is for the body,
-    // where 42 must stay a number (and so be refused as a secret), not become "42".
-    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
-    validateResponses: validateResponses ? { removeAdditional: false } : false,
-    validateSecurity: false, // bearerAuth does it, in constant time
-    fileUploader: false, // no multipart in the contract: one middleware (and one promise hop) less per request
-    ignoreUndocumented: false,
-  });
+/**
+ * Compiles every operation's validators ahead of its first request (in the background, one
+ * operation per macrotask); the HTTP server calls it once listening. Shared across apps of
+ * one spec, so only the first app of a process does the work.
+ */
+export function warmUp(app: Express): Promise<void> {
+  return warmUps.get(app)?.() ?? Promise.resolve();
 }
+const warmUps = new WeakMap<Express, () => Promise<void>>();
+
+// The bundled documents, read once per process: one object each, so validators built from
+// them are shared by every app (a validator is cached by its spec object).
+let bundled: OpenApiDocument | undefined;
+let bundledSandbox: OpenApiDocument | undefined;
+const bundledSpec = () => (bundled ??= loadSpec());
+const sandboxSpec = () => (bundledSandbox ??= loadSpec(bundledSandboxJson));

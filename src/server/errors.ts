@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { components } from '../../generated/schema.js';
+import type { components } from 'oauth-apps-api-client';
 
 export type ErrorBody = components['schemas']['Error'];
 type ValidationErrors = NonNullable<ErrorBody['validation_errors']>;

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { operations } from '../../generated/schema.js';
+import type { operations } from 'oauth-apps-api-client';
 import { DuplicateClientIdError, type Metadata, type OauthAppStore } from '../store/types.js';
 import { requestNamespace } from './auth.js';
 import { ApiError } from './errors.js';

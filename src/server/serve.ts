@@ -1,30 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { openStore, type OauthAppStore } from '../store/index.js';
-import { createApp } from './app.js';
+import type { OauthAppStore } from '../store/index.js';
+import { warmUp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
 import { createLogger } from './logger.js';
+import { openApp, type OpenConfig } from './open.js';
 import type { Logger } from 'pino';
-import { Sandbox } from '../sandbox/sandbox.js';
-import type { SeedApp } from '../sandbox/seed.js';
 
-export interface ServeConfig {
+/** What `openApp` needs, with the token and logger made optional, plus where and how to listen. */
+export interface ServeConfig extends Omit<OpenConfig, 'token' | 'logger'> {
   port: number;
   host: string;
   /** When absent a random token is generated (and reported in the result). */
   token?: string;
-  databaseUrl: string;
-  validateResponses?: boolean;
   logger?: Logger;
-  /** Apps loaded into an empty store at start, and restored by a sandbox reset. */
-  seed?: SeedApp[];
-  /** The /__sandbox control plane and `Prefer` steering (default on). */
-  sandbox?: boolean;
-  /** Namespaces: idle time to live (default 24 h), live namespaces at most (default 1 000), the expiry clock (tests). */
-  namespaceTtlMs?: number;
-  maxNamespaces?: number;
-  now?: () => number;
   /** Time a client has to send its headers (default 10 s) / its whole request (default 30 s). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -45,25 +35,8 @@ export interface RunningServer {
 /** Opens the store, builds the app and listens. Used by the CLI and by tests (port 0). */
 export async function serve(config: ServeConfig): Promise<RunningServer> {
   const log = config.logger ?? createLogger();
-  const store = await openStore(config.databaseUrl);
   const token = config.token || randomBytes(24).toString('base64url');
-  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now });
-  let seeded: number;
-  try {
-    seeded = await sandbox.seedIfEmpty();
-    if (config.sandbox !== false) await sandbox.start();
-  } catch (err) {
-    sandbox.stop();
-    await store.close();
-    throw err;
-  }
-  const app = createApp({
-    store,
-    token,
-    logger: log,
-    validateResponses: config.validateResponses,
-    sandbox: config.sandbox === false ? undefined : sandbox,
-  });
+  const { app, store, seeded, close: closeApp } = await openApp({ ...config, token, logger: log });
   const server = createServer(
     {
       // Slow or stalled clients must not hold sockets forever; checked every second.
@@ -77,9 +50,12 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', (err) => void (sandbox.stop(), store.close()).finally(() => reject(err)));
+    server.once('error', (err) => void closeApp().finally(() => reject(err)));
   });
   answerClientErrors(server);
+  // Listening first, then the validators' compiling in the background, so the first call of
+  // each operation does not pay for it (and start-up does not either).
+  warmUp(app).catch((err: Error) => log.error({ err: { message: err.message, stack: err.stack } }, 'validator warm-up failed'));
 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -91,8 +67,7 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
       // In-flight requests get 10 s; then remaining sockets are cut.
       setTimeout(() => server.closeAllConnections(), 10_000).unref();
     })
-      .then(() => sandbox.stop())
-      .then(() => store.close())
+      .then(closeApp)
       .finally(() => log.flush()));
   return { url: `http://${host}:${port}`, token, tokenGenerated: !config.token, store, seeded, server, close };
 }

@@ -1,5 +1,5 @@
-import type { components } from '../../generated/schema.js';
-import type { components as sandboxComponents } from '../../generated/sandbox.js';
+import type { components } from 'oauth-apps-api-client';
+import type { sandboxComponents } from 'oauth-apps-api-client/sandbox';
 
 type Schemas = components['schemas'];
 export type OauthApp = Schemas['OauthApp'];

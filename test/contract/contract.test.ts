@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOauthAppsClient } from '../../src/client/index.js';
+import { createOauthAppsClient } from 'oauth-apps-api-client';
 import { formatReport, runContract, type CaseResult } from '../../src/contract/run.js';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
-import { createOauthAppsClient } from '../../src/client/index.js';
+import { createOauthAppsClient } from 'oauth-apps-api-client';
 import { createLogger } from '../../src/server/logger.js';
+import type { SeedApp } from '../../src/sandbox/seed.js';
 import { serve, type RunningServer, type ServeConfig } from '../../src/server/serve.js';
 import { specValidator } from '../../src/spec/index.js';
 import { dropTestSchemas, freshDatabaseUrl } from './database.js';
@@ -27,7 +28,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** The reference server on port 0 with response validation on, plus a typed client that records bodies. */
-export async function startServer(options: { databaseUrl?: string; config?: Partial<ServeConfig> } = {}): Promise<TestServer> {
+export async function startServer(options: { databaseUrl?: string; seed?: SeedApp[]; config?: Partial<ServeConfig> } = {}): Promise<TestServer> {
   const logLines: string[] = [];
   const responseBodies: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(line) } });
@@ -40,6 +41,7 @@ export async function startServer(options: { databaseUrl?: string; config?: Part
     databaseUrl,
     validateResponses: true,
     logger,
+    seed: options.seed,
     ...options.config,
   });
   const recordingFetch = async (input: Request) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createOauthAppsClient, type OauthApp } from '../../src/client/index.js';
+import { createOauthAppsClient, type OauthApp } from 'oauth-apps-api-client';
 import { startChildServer } from '../helpers/child.js';
 import { dropTestSchemas, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 

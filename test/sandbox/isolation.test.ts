@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createNamespace, type SandboxNamespace } from '../../src/client/sandbox.js';
+import { createNamespace, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { createConformanceChecker } from '../../src/contract/conformance.js';
-import { requestArbitrary, type FuzzRequest } from '../../src/fuzz/requests.js';
-import { sendFuzzRequest } from '../../src/fuzz/run.js';
+import { fetchArgs, requestArbitrary, type FuzzRequest } from '../../src/fuzz/requests.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { operationsById } from '../../src/spec/operations.js';
 import { dropTestSchemas } from '../helpers/database.js';
@@ -58,7 +57,7 @@ class Side {
   }
 
   async send(method: string, path: string, r: Partial<FuzzRequest>) {
-    const res = await sendFuzzRequest(server.url, this.ns.token, method, path, r);
+    const res = await fetch(...fetchArgs(r, { method, template: path }, undefined, { baseUrl: server.url, token: this.ns.token }));
     const text = await res.text();
     this.requests += 1;
     // A 404 names the id it was asked for: an echo of the caller's own input, not a leak.

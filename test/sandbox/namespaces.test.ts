@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace, createSandboxClient, type SandboxNamespace } from '../../src/client/sandbox.js';
+import { createNamespace, createSandboxClient, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
+import { createInProcessApi } from '../../src/testing/index.js';
 import { defaultSeedFile, loadSeedFile } from '../../src/sandbox/seed.js';
 import { dropTestSchemas, onPostgres, pgTestUrl } from '../helpers/database.js';
 import { docsCreateBody, expectError, startServer, TOKEN, type TestServer } from '../helpers/server.js';
@@ -256,3 +257,21 @@ describe('tokens', () => {
   });
 });
 
+
+describe('the in-process API', () => {
+  it('creates a namespace in one call, isolated from the rest of that API', async () => {
+    const api = await createInProcessApi();
+    try {
+      const [a, b] = await Promise.all([api.createNamespace({ seed: false }), api.createNamespace()]);
+      const created = await a.api.POST('/v1/oauth-apps', { body: docsCreateBody });
+      expect(created.response.status).toBe(200);
+      expect((await a.api.GET('/v1/oauth-apps', {})).data!.data.map((x) => x.id)).toEqual([created.data!.id]);
+      expect((await b.api.GET('/v1/oauth-apps/{id}', { params: { path: { id: created.data!.id } } })).response.status).toBe(404);
+      expect((await b.api.GET('/v1/oauth-apps', {})).data!.data).toHaveLength(seed.length);
+      await a.delete();
+      expect((await a.api.GET('/v1/oauth-apps', {})).response.status).toBe(401);
+    } finally {
+      await api.close();
+    }
+  });
+});

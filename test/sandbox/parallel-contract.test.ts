@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace } from '../../src/client/sandbox.js';
+import { createNamespace } from 'oauth-apps-api-client/sandbox';
 import { formatReport, runContract } from '../../src/contract/run.js';
 import { defaultSeedFile, loadSeedFile } from '../../src/sandbox/seed.js';
 import { dropTestSchemas, freshDatabaseUrl, onPostgres } from '../helpers/database.js';

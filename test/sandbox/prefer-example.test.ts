@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace } from '../../src/client/sandbox.js';
+import { createNamespace } from 'oauth-apps-api-client/sandbox';
 import { exampleResponses } from '../../src/sandbox/examples.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { operationsById } from '../../src/spec/operations.js';

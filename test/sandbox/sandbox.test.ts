@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createOauthAppsClient } from '../../src/client/index.js';
-import { createSandboxClient, type SeedApp } from '../../src/client/sandbox.js';
+import { createOauthAppsClient } from 'oauth-apps-api-client';
+import { createSandboxClient, type SeedApp } from 'oauth-apps-api-client/sandbox';
 import { loadSeedFile, defaultSeedFile } from '../../src/sandbox/seed.js';
 import { serve, type RunningServer } from '../../src/server/serve.js';
 import { createLogger } from '../../src/server/logger.js';

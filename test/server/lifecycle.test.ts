@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metadataFilter } from '../../src/client/index.js';
+import { metadataFilter } from 'oauth-apps-api-client';
 import { docsCreateBody, expectOauthApp, startServer, type TestServer } from '../helpers/server.js';
 
 // The reference doc's lifecycle, through the typed client: create → get → list (each filter,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { metadataFilter } from '../../src/client/index.js';
+import { metadataFilter } from 'oauth-apps-api-client';
 import { dropTestSchemas, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 import { docsCreateBody, startServer } from '../helpers/server.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metadataFilter } from '../../src/client/index.js';
+import { metadataFilter } from 'oauth-apps-api-client';
 import { startServer, TOKEN, type TestServer } from '../helpers/server.js';
 
 // A secret sent on create (or patch) appears in no response and no log line, unless the

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOauthAppsClient } from '../../src/client/index.js';
-import { createNamespace, createSandboxClient } from '../../src/client/sandbox.js';
+import { createOauthAppsClient } from 'oauth-apps-api-client';
+import { createNamespace, createSandboxClient } from 'oauth-apps-api-client/sandbox';
 import { dropTestSchemas, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 import { docsCreateBody, startServer, TOKEN, type TestServer } from '../helpers/server.js';
 

@@ -1,0 +1,60 @@
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { Sandbox } from '../sandbox/sandbox.js';
+import type { SeedApp } from '../sandbox/seed.js';
+import { openStore, type OauthAppStore } from '../store/index.js';
+import { createApp } from './app.js';
+
+export interface OpenConfig {
+  databaseUrl: string;
+  token: string;
+  logger: Logger;
+  validateResponses?: boolean;
+  /** Apps loaded into an empty store, and restored by a sandbox reset. */
+  seed?: SeedApp[];
+  /** The /__sandbox control plane and `Prefer` steering (default on). */
+  sandbox?: boolean;
+  /** Sandbox namespaces: idle time to live (default 24 h) and live namespaces at most (default 1 000). */
+  namespaceTtlMs?: number;
+  maxNamespaces?: number;
+  /** The clock of namespace expiry (tests inject one). */
+  now?: () => number;
+}
+
+export interface OpenedApp {
+  app: Express;
+  store: OauthAppStore;
+  /** How many seed apps were loaded (0 when the store already had data). */
+  seeded: number;
+  /** Stops the sandbox's timers and listeners, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The set-up every entry shares (the HTTP server, the in-process API): open the store, seed
+ * it when empty, build the one pipeline (`createApp`) on it. Only how requests arrive differs.
+ */
+export async function openApp(config: OpenConfig): Promise<OpenedApp> {
+  const store = await openStore(config.databaseUrl);
+  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now });
+  const close = async () => {
+    sandbox.stop();
+    await store.close();
+  };
+  let seeded: number;
+  try {
+    seeded = await sandbox.seedIfEmpty();
+    if (config.sandbox !== false) await sandbox.start();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const app = createApp({
+    store,
+    token: config.token,
+    logger: config.logger,
+    validateResponses: config.validateResponses,
+    sandbox: config.sandbox === false ? undefined : sandbox,
+  });
+  return { app, store, seeded, close };
+}

@@ -1,0 +1,244 @@
+/**
+ * express-openapi-validator (eov) 5.6, assembled as ONE middleware, built once per spec and
+ * process, with three upstream costs removed. This file is the only place that knows eov's
+ * internals; test/server/validator-upstream.test.ts fails loudly when any of them changes shape.
+ *
+ * 1. Route matching. eov's `applyOpenApiMetadata` (middlewares/openapi.metadata.js,
+ *    `lookupRoute`) calls path-to-regexp's `pathToRegexp` for every documented route on every
+ *    request and throws the result away (≈ 10 % of a GET's CPU). Upstream: express-openapi-
+ *    validator pull request 1217, "perf: cache route matchers" (open). `openApiMetadata` below
+ *    is that function with the matchers compiled once; the test proves it gives what upstream's
+ *    gives for every case (match, 404, 405 + Allow, malformed URI). Drop it when 1217 ships
+ *    (the test's "upstream still compiles per request" case then fails and says so).
+ * 2. Start-up. eov's `OpenAPISchemaValidator` constructor compiles the whole OpenAPI 3.1
+ *    meta-schema with Ajv even with `validateApiSpec: false` (≈ 140 ms of every start, and of
+ *    every validator built). Its export is replaced by a subclass that compiles on first
+ *    `validate()`: same results, nothing compiled when nothing is validated. The replacement
+ *    is made on the eov copy this package resolves (a consumer's hoisted node_modules
+ *    included: it is the copy `import 'express-openapi-validator'` loads), which is why it is
+ *    a wrapper and not a patch file (patch-package does not patch a dependency's
+ *    dependencies in a consumer's install).
+ * 3. First requests. Each operation's Ajv validators compile on its first request (60–95 ms
+ *    each). `warmUp()` compiles them ahead, one operation per macrotask so requests interleave;
+ *    the HTTP server calls it once listening. And the whole build (spec load, preprocessing,
+ *    compiled validators) is shared by every app made from the same spec document in one
+ *    process (in-process APIs make one app per test): it holds no per-app state.
+ *
+ * Behaviour is eov's own: its RequestValidator and ResponseValidator do the checking, in its
+ * documented order (metadata → security (off: bearerAuth does it) → request → response); only
+ * the four promise hops and Express layers between the stages are gone.
+ */
+import { createRequire } from 'node:module';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AjvOptions } from 'express-openapi-validator/dist/framework/ajv/options.js';
+import { defaultSerDes } from 'express-openapi-validator/dist/framework/base.serdes.js';
+import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
+import { OpenApiContext } from 'express-openapi-validator/dist/framework/openapi.context.js';
+import { SchemaPreprocessor, httpMethods } from 'express-openapi-validator/dist/middlewares/parsers/schema.preprocessor.js';
+import { RequestValidator } from 'express-openapi-validator/dist/middlewares/openapi.request.validator.js';
+import { ResponseValidator } from 'express-openapi-validator/dist/middlewares/openapi.response.validator.js';
+import { ContentType } from 'express-openapi-validator/dist/middlewares/util.js';
+import { BadRequest, MethodNotAllowed, NotFound } from 'express-openapi-validator/dist/framework/types.js';
+import type { OpenApiDocument } from '../spec/index.js';
+import { bracketKeyError } from './bracket-keys.js';
+
+const require = createRequire(import.meta.url);
+const eovEntry = require.resolve('express-openapi-validator');
+/** path-to-regexp exactly as eov resolves it (its own dependency), so routes compile as upstream compiles them. */
+const { pathToRegexp } = createRequire(eovEntry)('path-to-regexp') as {
+  pathToRegexp(path: string, options: { sensitive: boolean; strict: boolean }): { regexp: RegExp; keys: { name: string }[] };
+};
+
+// --- 2. The meta-schema compiled on first use, not in the constructor. -----------------------
+type SchemaValidatorClass = new (opts: { version: string; validateApiSpec: boolean }) => { validate(doc: unknown): { errors: unknown[] } };
+const schemaValidatorModule = createRequire(eovEntry)('./framework/openapi.schema.validator.js') as { OpenAPISchemaValidator: SchemaValidatorClass & { lazy?: true } };
+if (!schemaValidatorModule.OpenAPISchemaValidator.lazy) {
+  const Eager = schemaValidatorModule.OpenAPISchemaValidator;
+  schemaValidatorModule.OpenAPISchemaValidator = class LazyOpenAPISchemaValidator {
+    static lazy = true as const;
+    #eager?: InstanceType<SchemaValidatorClass>;
+    constructor(private readonly opts: { version: string; validateApiSpec: boolean }) {}
+    validate(doc: unknown) {
+      return (this.#eager ??= new Eager(this.opts)).validate(doc);
+    }
+  };
+}
+
+type EovRequest = Request & { openapi?: Record<string, unknown> };
+/** The shape of eov's context we read (its d.ts leaves these loosely typed). */
+type Context = OpenApiContext & {
+  expressRouteMap: Record<string, Record<string, unknown> & { basePath: string; _openApiRoute: string }>;
+  openApiRouteMap: Record<string, Record<string, unknown>>;
+  apiDoc: { paths: Record<string, Record<string, unknown>> };
+};
+type ResponseDoc = { paths: Record<string, Record<string, unknown>> } | null;
+
+// --- 1. eov's applyOpenApiMetadata, route matchers compiled once. ------------------------------
+/** Sets `req.openapi` (route, operation, path params) as upstream does, or throws its 404 / 405 / 400. */
+export function openApiMetadata(context: Context, responseApiDoc: ResponseDoc): (req: EovRequest) => void {
+  const routes = Object.entries(context.expressRouteMap).map(([expressRoute, methods]) => ({
+    expressRoute,
+    openApiRoute: methods._openApiRoute,
+    pathKey: methods._openApiRoute.substring(methods.basePath.length),
+    matchers: new Map<string, ReturnType<typeof pathToRegexp>>(), // by the app's routing options
+  }));
+  const matcher = (route: (typeof routes)[number], sensitive: boolean, strict: boolean) => {
+    const key = `${sensitive}:${strict}`;
+    let m = route.matchers.get(key);
+    if (!m) route.matchers.set(key, (m = pathToRegexp(route.expressRoute, { sensitive, strict })));
+    return m;
+  };
+  return (req) => {
+    const path = req.path.startsWith(req.baseUrl) ? req.path : `${req.baseUrl}/${req.path}`;
+    if (context.shouldIgnoreRoute(path)) return;
+    const url = req.originalUrl.split('?')[0]!;
+    const method = req.method.toLowerCase();
+    const sensitive = !!req.app.enabled('case sensitive routing');
+    const strict = !!req.app.enabled('strict routing');
+    for (const route of routes) {
+      const { regexp, keys } = matcher(route, sensitive, strict);
+      const found = regexp.exec(url);
+      if (!found) continue;
+      let pathParams: Record<string, string>;
+      try {
+        const values = found.slice(1).map(decodeURIComponent);
+        pathParams = Object.fromEntries(keys.map((k, i) => [k.name, values[i]!]));
+      } catch {
+        throw new BadRequest({ path: req.path, message: `malformed uri'` });
+      }
+      const schema = context.apiDoc.paths[route.pathKey]![method];
+      if (!schema) {
+        if (context.ignoreUndocumented) return;
+        throw new MethodNotAllowed({
+          path: req.path,
+          message: `${req.method} method not allowed`,
+          headers: {
+            Allow: Object.keys(context.openApiRouteMap[route.openApiRoute]!)
+              .filter((key) => httpMethods.has(key.toLowerCase()))
+              .join(', '),
+          },
+        });
+      }
+      req.openapi = { expressRoute: route.expressRoute, openApiRoute: route.openApiRoute, pathParams, schema, serial: context.serial };
+      req.params = pathParams;
+      if (responseApiDoc) req.openapi._responseSchema = responseApiDoc.paths[route.pathKey]![method];
+      return;
+    }
+    if (context.isManagedRoute(path) && !context.ignoreUndocumented) throw new NotFound({ path: req.path, message: 'not found' });
+  };
+}
+
+// --- The validator, built once per (spec, options). --------------------------------------------
+export interface ValidatorOptions {
+  /** Check responses against the spec (a violation becomes a 500 naming it). */
+  validateResponses: boolean;
+}
+
+interface Built {
+  handle(req: EovRequest, res: Response, next: NextFunction): void;
+  warmUp(): Promise<void>;
+}
+
+const built = new WeakMap<OpenApiDocument, Map<string, Promise<Built>>>();
+
+/**
+ * The request/response validator for a spec as one Express middleware. Built in the
+ * background from the first call for this spec document and these options, then shared.
+ */
+export function apiValidator(spec: OpenApiDocument, options: ValidatorOptions): RequestHandler & { warmUp(): Promise<void> } {
+  const key = JSON.stringify(options);
+  const bySpec = built.get(spec) ?? built.set(spec, new Map()).get(spec)!;
+  let building = bySpec.get(key);
+  if (!building) bySpec.set(key, (building = build(spec, options)));
+  let ready: Built | undefined;
+  void building.then((b) => (ready = b), () => undefined);
+  const middleware: RequestHandler = (req, res, next) => {
+    if (ready) return ready.handle(req, res, next);
+    building.then((b) => b.handle(req, res, next), next);
+  };
+  return Object.assign(middleware, { warmUp: () => building.then((b) => b.warmUp()) });
+}
+
+/**
+ * eov's options for this server, written out as its OpenApiValidator constructor normalizes
+ * them (the upstream test checks they come out the same): importing that class would load
+ * all of eov's middleware (multer included) for nothing.
+ */
+export function eovOptions({ validateResponses }: ValidatorOptions) {
+  return {
+    validateApiSpec: false, // lint checks the spec
+    // Query and path values are always coerced from text; coerceTypes here is for the body,
+    // where 42 must stay a number (and so be refused as a secret), not become "42".
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
+    validateResponses: validateResponses ? { removeAdditional: false } : (false as const),
+    validateSecurity: false as const, // bearerAuth does it, in constant time
+    fileUploader: false as const, // no multipart in the contract
+    ignoreUndocumented: false,
+    // eov's defaults, made explicit:
+    $refParser: { mode: 'bundle' as const },
+    validateFormats: true,
+    formats: {},
+    useRequestUrl: false,
+    operationHandlers: false as const,
+    serDes: defaultSerDes,
+    ajvFormats: { mode: 'fast' as const },
+  };
+}
+
+async function build(spec: OpenApiDocument, { validateResponses }: ValidatorOptions): Promise<Built> {
+  const options = eovOptions({ validateResponses });
+  const ajvOpts = new AjvOptions(options as never) as unknown as { preprocessor: never; request: never; response: never };
+  const loaded = await new OpenApiSpecLoader({ apiDoc: structuredClone(spec) as never, validateApiSpec: false, $refParser: options.$refParser }).load();
+  const { apiDocRes } = new SchemaPreprocessor(loaded.apiDoc, ajvOpts.preprocessor, options.validateResponses as never).preProcess();
+  const context = new OpenApiContext(loaded, undefined as never, false, false) as Context;
+  const responseDoc = apiDocRes as unknown as NonNullable<ResponseDoc>;
+  const metadata = openApiMetadata(context, validateResponses ? responseDoc : null);
+  const requests = new RequestValidator(context.apiDoc as never, ajvOpts.request) as unknown as RequestValidatorInternals;
+  const responses = validateResponses ? new ResponseValidator(apiDocRes as never, ajvOpts.response, options.validateResponses as never, context.serial) : undefined;
+  const checkResponse = responses?.validate() as RequestHandler | undefined;
+  const proceed = () => undefined;
+
+  return {
+    handle(req, res, next) {
+      try {
+        const refused = bracketKeyError(req);
+        if (refused) return next(refused);
+        metadata(req);
+        requests.validate(req, res, proceed); // throws eov's 400 on a refused request
+      } catch (err) {
+        return next(err);
+      }
+      if (checkResponse) checkResponse(req, res, next);
+      else next();
+    },
+    // One operation per macrotask: a request arriving meanwhile waits for one compile at most.
+    async warmUp() {
+      for (const route of loaded.routes) {
+        await new Promise((resolve) => setImmediate(resolve));
+        const pathKey = route.openApiRoute.substring(route.basePath.length);
+        const method = route.method.toLowerCase();
+        const schema = context.apiDoc.paths[pathKey]![method] as { requestBody?: unknown };
+        // The Content-Type clients send: JSON with a body, none without.
+        const sent = schema.requestBody ? 'application/json' : undefined;
+        const contentType = ContentType.from({ headers: { 'content-type': sent } } as never);
+        const key = `${route.method}-${route.expressRoute}-${contentType.normalize() ?? 'not_provided'}`;
+        requests.middlewareCache[key] ??= requests.buildMiddleware(route.expressRoute, schema, contentType, key);
+        if (responses) {
+          const request = { method: route.method, headers: { 'content-type': sent }, openapi: { expressRoute: route.expressRoute } };
+          const responseSchema = responseDoc.paths[pathKey]![method] as { responses: unknown };
+          (responses as unknown as ResponseValidatorInternals)._getOrBuildValidator(request, responseSchema.responses);
+        }
+      }
+    },
+  };
+}
+
+/** eov's RequestValidator members the warm-up uses (private in its d.ts; the upstream test pins them). */
+interface RequestValidatorInternals {
+  validate(req: Request, res: Response, next: NextFunction): void;
+  middlewareCache: Record<string, unknown>;
+  buildMiddleware(path: string, schema: unknown, contentType: ContentType, key: string): unknown;
+}
+interface ResponseValidatorInternals {
+  _getOrBuildValidator(req: unknown, responses: unknown): unknown;
+}

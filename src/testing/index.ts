@@ -1,0 +1,156 @@
+import type { Express } from 'express';
+import inject from 'light-my-request';
+import type { HttpHandler } from 'msw';
+import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
+import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
+import { createLogger } from '../server/logger.js';
+import { openApp } from '../server/open.js';
+
+export type { SeedApp } from '../sandbox/seed.js';
+
+export interface InProcessApiOptions {
+  /** The token every request must present as `Authorization: Bearer <token>`. Default `'test-token'`. */
+  token?: string;
+  /**
+   * The apps the API starts with (and returns to on `POST /__sandbox/reset`): the bundled seed
+   * (6 apps, 5 providers, one in `error` health) by default, `false` for none, or your own list
+   * (the create body plus optional `id`, `health`, `created_at`, `updated_at`; checked like a seed file).
+   */
+  seed?: SeedApp[] | false;
+  /** The `/__sandbox` control plane and `Prefer` steering. Default on; `false` answers exactly as the real API. */
+  sandbox?: boolean;
+}
+
+export interface InProcessApi {
+  /**
+   * A `fetch` answered by the API in this process, no socket involved: same signature as the
+   * global `fetch` (a `Request`, a `URL` or a string, plus `init`), resolving to a real
+   * `Response`. Only the URL's path and query matter (`/v1/…`, `/__sandbox/…`; any other path
+   * gets what the server answers there), so any base URL works:
+   * `createOauthAppsClient({ baseUrl: 'http://api.test', token: 'test-token', fetch: api.fetch })`.
+   */
+  fetch: typeof fetch;
+  /**
+   * MSW request handlers answering every request under `baseUrl` from this API, for
+   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node) or `setupWorker`:
+   * code that calls the global `fetch` itself is then served too. A path in `baseUrl`
+   * (`http://localhost/api`) is a prefix, stripped before the API sees the request.
+   * Needs the optional peer dependency `msw` (v3).
+   */
+  mswHandlers(baseUrl: string): Promise<HttpHandler[]>;
+  /**
+   * An isolated namespace of this API (its own apps, seed, faults), with typed clients bound
+   * to its token and to this API's `fetch`: for tests that share one API but must not see each
+   * other's data. Needs the sandbox (on by default).
+   */
+  createNamespace(options?: Pick<NamespaceOptions, 'seed' | 'ttlSeconds'>): Promise<SandboxNamespace>;
+  /** Closes the in-memory database. Requests after close are refused. */
+  close(): Promise<void>;
+}
+
+/**
+ * The reference API in this process, for unit and component tests (vitest, jest, jsdom,
+ * happy-dom): a fresh, isolated API with its data in memory on every call, no port to start,
+ * wait for or stop. It is the HTTP server's own pipeline (`createApp`: body limit, auth,
+ * express-openapi-validator with response validation, routes, error handler, sandbox),
+ * driven by `light-my-request` instead of a socket, so it answers exactly as
+ * `oauth-apps-api serve` does.
+ *
+ * @example
+ * const api = await createInProcessApi({ seed: false });
+ * const client = createOauthAppsClient({ baseUrl: 'http://api.test', token: 'test-token', fetch: api.fetch });
+ * await client.POST('/v1/oauth-apps', { body: { provider: 'stripe', client_id: 'abc', client_secret: 's3cret', name: 'Stripe' } });
+ * await api.close();
+ */
+export async function createInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
+  const seed = options.seed === false ? [] : options.seed ? checkSeed(options.seed, 'the seed option') : await loadSeedFile(defaultSeedFile);
+  const token = options.token ?? 'test-token';
+  const { app, close } = await openApp({
+    databaseUrl: 'sqlite::memory:',
+    token,
+    // Tests want their own output, not a line per request; secrets never reach the log anyway.
+    logger: createLogger({ level: 'silent', destination: { write: () => true } }),
+    seed,
+    sandbox: options.sandbox,
+  });
+  keepPrototypesToItself(app);
+  let closed = false;
+  const answer = (request: Request, pathPrefix = '') => {
+    if (closed) return Promise.reject(new TypeError('fetch failed: the in-process API is closed'));
+    return dispatch(app, request, pathPrefix);
+  };
+  const fetch: typeof globalThis.fetch = (input, init) => answer(input instanceof Request && init === undefined ? input : new Request(relativeToLocalhost(input), init));
+  return {
+    fetch,
+    createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
+    async mswHandlers(baseUrl) {
+      const { http } = await import('msw');
+      const base = new URL(baseUrl);
+      const prefix = base.pathname.replace(/\/+$/, '');
+      return [http.all(`${base.origin}${prefix}/*`, ({ request }) => answer(request, prefix))];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await close();
+    },
+  };
+}
+
+/**
+ * light-my-request, handed an Express app, re-parents the prototypes of its request and
+ * response onto its own fakes. Those prototypes are Express's, shared by every Express app in
+ * the process: an HTTP server in the same process would then get requests it cannot destroy.
+ * A private copy of them, made once per API, keeps that change to this app.
+ */
+function keepPrototypesToItself(app: Express) {
+  for (const key of ['request', 'response'] as const) {
+    const shared = Object.getPrototypeOf(app[key]) as object;
+    Object.setPrototypeOf(app[key], Object.create(Object.getPrototypeOf(shared), Object.getOwnPropertyDescriptors(shared)));
+  }
+}
+
+// The global fetch refuses a relative URL; in jsdom it resolves against the page. Here there
+// is no page, so `fetch('/v1/oauth-apps')` resolves against a neutral origin.
+const relativeToLocalhost = (input: string | URL | Request) => (typeof input === 'string' && input.startsWith('/') ? `http://localhost${input}` : input);
+
+// Statuses whose response has no body by definition (the Response constructor refuses one).
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** One request through the app, as an HTTP server would hand it over; the answer as a fetch `Response`. */
+async function dispatch(app: Express, request: Request, pathPrefix: string): Promise<Response> {
+  request.signal.throwIfAborted();
+  const url = new URL(request.url);
+  const path = url.pathname.slice(pathPrefix.length) || '/';
+  const payload = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+  const requestHeaders: Record<string, string> = { host: url.host };
+  request.headers.forEach((value, name) => (requestHeaders[name] = value));
+  const reply = await abortable(
+    inject(app as unknown as Parameters<typeof inject>[0], {
+      method: request.method as never,
+      url: path + url.search,
+      headers: requestHeaders,
+      payload,
+    }),
+    request.signal,
+  );
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(reply.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, String(v));
+  }
+  const body = request.method === 'HEAD' || NULL_BODY.has(reply.statusCode) ? null : new Uint8Array(reply.rawPayload);
+  const response = new Response(body, { status: reply.statusCode, statusText: reply.statusMessage, headers });
+  // A fetched Response knows its URL (clients put it in error messages); a constructed one does not.
+  Object.defineProperty(response, 'url', { value: request.url });
+  return response;
+}
+
+/** Rejects with the signal's reason when it aborts first, as fetch does. */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Express } from 'express';
+import { OpenApiValidator } from 'express-openapi-validator/dist/openapi.validator.js';
+import { AjvOptions } from 'express-openapi-validator/dist/framework/ajv/options.js';
+import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
+import { OpenApiContext } from 'express-openapi-validator/dist/framework/openapi.context.js';
+import { applyOpenApiMetadata } from 'express-openapi-validator/dist/middlewares/openapi.metadata.js';
+import { RequestValidator } from 'express-openapi-validator/dist/middlewares/openapi.request.validator.js';
+import { ResponseValidator } from 'express-openapi-validator/dist/middlewares/openapi.response.validator.js';
+import { SchemaPreprocessor } from 'express-openapi-validator/dist/middlewares/parsers/schema.preprocessor.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp, warmUp } from '../../src/server/app.js';
+import { createLogger } from '../../src/server/logger.js';
+import { eovOptions, openApiMetadata } from '../../src/server/validator.js';
+import { loadSpec } from '../../src/spec/index.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { docsCreateBody, TOKEN } from '../helpers/server.js';
+
+// src/server/validator.ts works around three costs of express-openapi-validator 5.6 by leaning
+// on its internals. These tests pin every internal it relies on, and say so when upstream has
+// fixed a cost (then the workaround is dead weight: remove it).
+const require = createRequire(import.meta.url);
+const eovEntry = require.resolve('express-openapi-validator');
+const eovRequire = createRequire(eovEntry);
+const spec = loadSpec();
+
+async function upstreamContext() {
+  const loaded = await new OpenApiSpecLoader({ apiDoc: structuredClone(spec) as never, validateApiSpec: false }).load();
+  const eov = new OpenApiValidator({ apiSpec: spec as never, validateResponses: { removeAdditional: false } }) as unknown as { ajvOpts: { preprocessor: never }; options: { validateResponses: never } };
+  const { apiDocRes } = new SchemaPreprocessor(loaded.apiDoc, eov.ajvOpts.preprocessor, eov.options.validateResponses).preProcess();
+  return { context: new OpenApiContext(loaded, undefined as never, false, false), apiDocRes };
+}
+
+type Outcome = { openapi?: unknown; params?: unknown; error?: { status: number; message: string; headers?: unknown } };
+const fakeRequest = (method: string, url: string) => ({
+  method,
+  originalUrl: url,
+  path: url.split('?')[0],
+  baseUrl: '',
+  params: {},
+  app: { enabled: () => false },
+});
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('1. route matching (upstream PR 1217, "perf: cache route matchers")', () => {
+  it('upstream still compiles path-to-regexp for each route on every request (if this fails, 1217 shipped: drop openApiMetadata)', async () => {
+    const { context } = await upstreamContext();
+    const ptr = eovRequire('path-to-regexp') as { pathToRegexp: (...a: unknown[]) => unknown };
+    const original = ptr.pathToRegexp;
+    let calls = 0;
+    ptr.pathToRegexp = (...args: unknown[]) => (calls++, original(...args));
+    try {
+      const upstream = applyOpenApiMetadata(context as never, null as never);
+      for (let i = 0; i < 3; i++) upstream(fakeRequest('GET', '/v1/oauth-apps/x') as never, {} as never, () => undefined);
+    } finally {
+      ptr.pathToRegexp = original;
+    }
+    expect(calls, 'express-openapi-validator now caches its route matchers: remove openApiMetadata from src/server/validator.ts').toBeGreaterThanOrEqual(3);
+  });
+
+  it.each([
+    ['GET', '/v1/oauth-apps'],
+    ['GET', '/v1/oauth-apps/'],
+    ['GET', '/v1/oauth-apps?provider=stripe&x[y]=1'],
+    ['POST', '/v1/oauth-apps'],
+    ['GET', '/v1/oauth-apps/8ff58ef0-d376-4ae8-b2e2-9f0206aa65b8'],
+    ['PATCH', '/v1/oauth-apps/a%20b'],
+    ['DELETE', '/v1/OAUTH-APPS/abc'],
+    ['GET', '/v1/oauth-apps/%E0%A4%A'], // malformed percent-encoding → 400
+    ['PUT', '/v1/oauth-apps/abc'], // 405 + Allow
+    ['DELETE', '/v1/oauth-apps'], // 405 + Allow
+    ['GET', '/v1/oauth-apps/a/b'], // 404
+    ['GET', '/v1/nothing'], // 404
+    ['GET', '/healthz'], // not the API's: untouched
+  ])('%s %s: openApiMetadata gives exactly what upstream applyOpenApiMetadata gives', async (method, url) => {
+    const { context, apiDocRes } = await upstreamContext();
+    for (const responseDoc of [null, apiDocRes]) {
+      const run = (f: (req: ReturnType<typeof fakeRequest>) => void): Outcome => {
+        const req = fakeRequest(method, url) as ReturnType<typeof fakeRequest> & { openapi?: unknown };
+        try {
+          f(req);
+          return { openapi: req.openapi, params: req.params };
+        } catch (e) {
+          const err = e as { status: number; message: string; headers?: unknown };
+          return { error: { status: err.status, message: err.message, headers: err.headers } };
+        }
+      };
+      const upstream = applyOpenApiMetadata(context as never, responseDoc as never);
+      const expected = run((req) => upstream(req as never, {} as never, () => undefined));
+      const actual = run(openApiMetadata(context as never, responseDoc as never) as never);
+      expect(actual).toEqual(expected);
+    }
+  });
+});
+
+describe('2. the OpenAPI meta-schema compiled on use, not in the constructor', () => {
+  const schemaValidatorFile = eovRequire.resolve('./framework/openapi.schema.validator.js');
+  const frameworkFile = eovRequire.resolve('./framework/index.js');
+
+  it('upstream still compiles it in the constructor (if this fails, upstream made it lazy: drop the replacement)', () => {
+    const source = readFileSync(schemaValidatorFile, 'utf8');
+    const constructorBody = /constructor\(opts\) \{([\s\S]*?)\n {4}\}/.exec(source)?.[1] ?? '';
+    expect(constructorBody, 'OpenAPISchemaValidator no longer compiles in its constructor: remove the lazy replacement from src/server/validator.ts').toMatch(/\.compile\(/);
+  });
+
+  it('the framework constructs it through the module export the replacement overrides', () => {
+    expect(readFileSync(frameworkFile, 'utf8')).toContain('new openapi_schema_validator_1.OpenAPISchemaValidator(');
+    expect((eovRequire('./framework/openapi.schema.validator.js') as { OpenAPISchemaValidator: { lazy?: boolean } }).OpenAPISchemaValidator.lazy).toBe(true);
+  });
+
+  it('still validates a spec when asked to (validateApiSpec: true refuses an invalid one)', async () => {
+    const valid = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} };
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    await expect(new OpenApiSpecLoader({ apiDoc: { ...valid, info: 'not an object' } as never, validateApiSpec: true }).load()).rejects.toThrow(/invalid/);
+    await expect(new OpenApiSpecLoader({ apiDoc: valid as never, validateApiSpec: true }).load()).resolves.toBeDefined();
+  });
+});
+
+describe('options written out as upstream normalizes them', () => {
+  it.each([false, true])('Ajv options equal those OpenApiValidator derives (response validation %s)', (validateResponses) => {
+    const ours = eovOptions({ validateResponses });
+    const { serDes: _s, ajvFormats: _a, $refParser: _r, validateFormats: _v, formats: _f, useRequestUrl: _u, operationHandlers: _o, ...given } = ours;
+    const upstream = new OpenApiValidator({ apiSpec: spec as never, ...given } as never) as unknown as { options: Record<string, unknown>; ajvOpts: AjvOptions };
+    const mine = new AjvOptions(ours as never);
+    for (const kind of ['preprocessor', 'request', 'multipart', ...(validateResponses ? ['response'] : [])] as const) {
+      expect(mine[kind], kind).toEqual(upstream.ajvOpts[kind]);
+    }
+    const { apiSpec: _spec, ...normalized } = upstream.options;
+    expect(ours).toEqual(normalized);
+  });
+});
+
+describe('3. validators compiled once per spec and process, ahead of first use', () => {
+  const silent = () => createLogger({ level: 'silent', destination: { write: () => undefined } });
+  const appWith = (validateResponses: boolean) => createApp({ store: new SqliteStore(':memory:'), token: TOKEN, validateResponses, logger: silent() });
+
+  async function listen(app: Express) {
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it.each([false, true])('after warmUp, no operation compiles anything on its first call (response validation %s)', async (validateResponses) => {
+    const app = appWith(validateResponses);
+    await warmUp(app);
+    const requestBuilds = vi.spyOn(RequestValidator.prototype as never as { buildMiddleware: () => unknown }, 'buildMiddleware');
+    const responseBuilds = vi.spyOn(ResponseValidator.prototype as never as { buildValidators: () => unknown }, 'buildValidators');
+    const { url, close } = await listen(app);
+    try {
+      const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const created = await fetch(`${url}/v1/oauth-apps`, { method: 'POST', headers, body: JSON.stringify(docsCreateBody) });
+      expect(created.status).toBe(200);
+      const { id } = (await created.json()) as { id: string };
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      expect((await fetch(`${url}/v1/oauth-apps`, { headers: auth })).status).toBe(200);
+      expect((await fetch(`${url}/v1/oauth-apps/${id}`, { headers: auth })).status).toBe(200);
+      expect((await fetch(`${url}/v1/oauth-apps/${id}`, { method: 'PATCH', headers, body: '{"name":"x"}' })).status).toBe(200);
+      expect((await fetch(`${url}/v1/oauth-apps/${id}`, { method: 'DELETE', headers: auth })).status).toBe(200);
+    } finally {
+      await close();
+    }
+    expect(requestBuilds).not.toHaveBeenCalled();
+    expect(responseBuilds).not.toHaveBeenCalled();
+  });
+
+  it('a second app of the same spec reuses the first one’s validators (spec loaded and compiled once)', async () => {
+    const first = appWith(false);
+    await warmUp(first);
+    const loads = vi.spyOn(OpenApiSpecLoader.prototype, 'load');
+    const requestBuilds = vi.spyOn(RequestValidator.prototype as never as { buildMiddleware: () => unknown }, 'buildMiddleware');
+    const second = appWith(false);
+    const { url, close } = await listen(second);
+    try {
+      expect((await fetch(`${url}/v1/oauth-apps`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    } finally {
+      await close();
+    }
+    expect(loads).not.toHaveBeenCalled();
+    expect(requestBuilds).not.toHaveBeenCalled();
+  });
+});
