@@ -35,7 +35,8 @@ export interface paths {
         get?: never;
         /**
          * Replace the seed data and reset to it
-         * @description Makes these apps the seed (until the server restarts), then resets to them: every
+         * @description Makes these apps the seed (of a namespace, for its lifetime; of the default namespace,
+         *     until the server restarts), then resets to them: every
          *     other app is deleted and every fault cleared. Lets a test suite bring its own fixtures.
          */
         put: operations["replaceSeed"];
