@@ -33,6 +33,7 @@ interface Cold {
   importMs: number;
   createMs: number;
   totalMs: number;
+  furtherMs: number;
   cpuImportMs: number;
   cpuFirstAnswersMs: number;
   first: Record<(typeof OPERATIONS)[number], number>;
@@ -51,6 +52,7 @@ async function cold(runs: number) {
   log(`  createInProcessApi({ seed: false })     ${m((c) => c.createMs)} ms`);
   for (const op of OPERATIONS) log(`  first ${op.padEnd(16)} ${m((c) => c.first[op]).padStart(8)} ms   (warm: ${m((c) => c.warm[op])} ms)`);
   log(`  import → 5th first answer               ${m((c) => c.totalMs)} ms   runs: ${samples.map((c) => fmt(c.totalMs)).join(', ')} ms`);
+  log(`  a further fresh API + its 5 answers    ${m((c) => c.furtherMs)} ms   (what each beforeEach(createInProcessApi) costs)`);
   log(`  CPU: process start → imports done       ${m((c) => c.cpuImportMs)} ms   (user + system, Node's own start-up included)`);
   log(`  CPU: the five first answers            ${m((c) => c.cpuFirstAnswersMs)} ms`);
   return median(samples.map((c) => c.totalMs));
