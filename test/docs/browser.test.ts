@@ -53,6 +53,7 @@ describe.skipIf(process.env.TEST_STORE === 'postgres').each(cases)('%s', (_title
       const shot = (what: string) => tab.screenshot({ path: join(screenshots, `${page.name}-${source.name}-${viewport.width}-${what}.png`) });
       await expectNoOverflow(tab);
       if (viewport.width < 600) await expectMenuButtonClearOfText(tab);
+      await expectNoWordBrokenInTitles(tab);
       await shot('top');
 
       // The guides' links to the other page and the spec downloads resolve next to the page.
@@ -140,6 +141,26 @@ async function expectOperationOpen(tab: Page, op: DocumentedOperation) {
 async function expectNoOverflow(tab: Page) {
   const [scrollWidth, innerWidth] = await tab.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   expect(scrollWidth, 'page wider than the viewport').toBeLessThanOrEqual(innerWidth!);
+}
+
+/** Headings wrap between words: no word of a title is split over two lines ("Manage-ment"). */
+async function expectNoWordBrokenInTitles(tab: Page) {
+  const broken = await tab.locator('#redoc h1, #redoc h2').evaluateAll((headings) =>
+    headings.flatMap((h) => {
+      const text = h.firstChild?.nodeType === Node.TEXT_NODE ? (h.firstChild as Text) : null;
+      if (!text) return [];
+      const words: string[] = [];
+      for (const match of text.data.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(text, match.index!);
+        range.setEnd(text, match.index! + match[0].length);
+        const lines = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+        if (lines.size > 1) words.push(match[0]);
+      }
+      return words;
+    }),
+  );
+  expect(broken, 'words broken across lines in titles').toEqual([]);
 }
 
 /** On a phone the menu opens from a button: it must not sit on the text, and it must open the menu. */
