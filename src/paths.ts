@@ -23,4 +23,4 @@ export const bundledSpecJson = clientFile('openapi.json');
 export const bundledSpecYaml = clientFile('openapi.yaml');
 export const bundledSandboxJson = clientFile('sandbox.json');
 export const bundledSandboxYaml = clientFile('sandbox.yaml');
-export const docsHtml = join(packageRoot, 'build', 'docs', 'index.html');
+export const docsDir = join(packageRoot, 'build', 'docs');

@@ -103,6 +103,32 @@ export function requestArbitrary(spec: OpenApiDocument): fc.Arbitrary<FuzzReques
   );
 }
 
+/** The id the fuzzer uses for an app that does not exist (an empty pool of known apps). */
+export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * The id a request's path names, given the apps created so far on its target (`known: -1` is
+ * the app created last; any index wraps into the pool), already encoded for the path.
+ */
+export function targetId(r: Pick<FuzzRequest, 'target'>, known: string[]): string | undefined {
+  if (!r.target) return undefined;
+  if ('known' in r.target) return known.length ? known[((r.target.known % known.length) + known.length) % known.length] : UNKNOWN_ID;
+  if ('uuid' in r.target) return r.target.uuid;
+  return encodeURIComponent(r.target.raw);
+}
+
+/** The fetch arguments a request stands for: its operation's method and path (with `id`), query, token and body. */
+export function fetchArgs(r: Partial<FuzzRequest>, op: { method: string; template: string }, id: string | undefined, target: { baseUrl: string; token: string }): [URL, RequestInit] {
+  const url = new URL(target.baseUrl.replace(/\/+$/, '') + op.template.replace('{id}', id ?? ''));
+  for (const [k, v] of r.query ?? []) url.searchParams.append(k, v);
+  const headers: Record<string, string> = {};
+  if (r.auth === undefined) headers.authorization = `Bearer ${target.token}`;
+  else if (r.auth === 'wrong') headers.authorization = `Bearer ${target.token}x`;
+  else if (r.auth === 'malformed') headers.authorization = `Basic ${target.token}`;
+  if (r.contentType) headers['content-type'] = r.contentType;
+  return [url, { method: op.method, headers, body: r.body }];
+}
+
 function isJson(text: string) {
   try {
     JSON.parse(text);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createConformanceChecker } from '../contract/conformance.js';
 import { loadSpec } from '../spec/index.js';
 import { operationsById } from '../spec/operations.js';
-import { requestArbitrary, SECRET_MARK, type FuzzRequest } from './requests.js';
+import { fetchArgs, requestArbitrary, SECRET_MARK, targetId, type FuzzRequest } from './requests.js';
 import { validArbitrary } from './schema-arbitrary.js';
 
 export interface FuzzOptions {
@@ -25,8 +25,6 @@ export interface FuzzReport {
   secretScan: { bodies: number; logLines: number; leaks: string[] };
 }
 
-const UNKNOWN = '00000000-0000-4000-8000-000000000000';
-
 /**
  * Schemathesis-style fuzzing from the spec: valid and invalid requests generated from its
  * schemas, each response checked — no 5xx, documented status, conformant content type and
@@ -44,15 +42,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = { seed, runs: options.runs, requests: 0, byExpectation: {}, statuses: {}, failures: [], secretScan: { bodies: 0, logLines: 0, leaks: [] } };
 
   async function send(method: string, template: string, id: string | undefined, r: Partial<FuzzRequest>) {
-    const path = template.replace('{id}', id ?? '');
-    const url = new URL(options.baseUrl.replace(/\/+$/, '') + path);
-    for (const [k, v] of r.query ?? []) url.searchParams.append(k, v);
-    const headers: Record<string, string> = {};
-    if (r.auth === undefined) headers.authorization = `Bearer ${options.token}`;
-    else if (r.auth === 'wrong') headers.authorization = `Bearer ${options.token}x`;
-    else if (r.auth === 'malformed') headers.authorization = `Basic ${options.token}`;
-    if (r.contentType) headers['content-type'] = r.contentType;
-    const res = await fetch(url, { method, headers, body: r.body });
+    const res = await fetch(...fetchArgs(r, { method, template }, id, options));
     const text = await res.text();
     report.requests += 1;
     report.statuses[res.status] = (report.statuses[res.status] ?? 0) + 1;
@@ -66,17 +56,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     return { status: res.status, contentType: res.headers.get('content-type'), body, path: template };
   }
 
-  function idFor(r: FuzzRequest): string | undefined {
-    if (!r.target) return undefined;
-    // known: -1 is the app created last (sequences use it); any index wraps into the pool.
-    if ('known' in r.target) return known.length ? known[((r.target.known % known.length) + known.length) % known.length] : UNKNOWN;
-    if ('uuid' in r.target) return r.target.uuid;
-    return encodeURIComponent(r.target.raw);
-  }
-
   async function check(r: FuzzRequest): Promise<string[]> {
     const { method, template } = operations.get(r.operationId)!;
-    const id = idFor(r);
+    const id = targetId(r, known);
     const wasDeleted = id !== undefined && deleted.has(id);
     const res = await send(method, template, id, r);
     report.byExpectation[r.expect] = (report.byExpectation[r.expect] ?? 0) + 1;

@@ -1,12 +1,13 @@
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsHtml } from '../paths.js';
+import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsDir } from '../paths.js';
 import { sandboxSteering } from '../sandbox/middleware.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import type { OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
+import { corsHandler, type CorsOrigins } from './cors.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { createLogger, requestLog } from './logger.js';
 import { oauthAppsRoutes } from './routes.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   spec?: OpenApiDocument;
   /** The sandbox (control plane under /__sandbox, `Prefer` steering); absent = off, the API exactly as real. */
   sandbox?: Sandbox;
+  /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
+  corsOrigins?: CorsOrigins;
 }
 
 /** Builds the reference server without listening (tests listen on port 0; the CLI on PORT). */
@@ -34,15 +37,20 @@ export function createApp(options: AppOptions): Express {
   app.set('etag', false);
 
   app.use(requestLog(log));
+  const cors = corsHandler(options.corsOrigins ?? '*', options.sandbox ? [spec, sandboxSpec()] : [spec]);
+  if (cors) app.use(cors);
 
   // Public: readiness, the contract itself, its docs.
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/openapi.json', (_req, res) => res.sendFile(bundledSpecJson));
   app.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSpecYaml));
   if (options.sandbox) app.get('/sandbox.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSandboxYaml));
-  app.get('/docs', (_req, res, next) => {
-    res.sendFile(docsHtml, (err) => err && next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
-  });
+  // The docs are a folder (build/docs: the API page, the sandbox page, the specs they offer
+  // for download) whose pages link to each other relatively, so that they work as files too:
+  // /docs/ is the API page, /docs/sandbox the sandbox's.
+  app.get('/docs', (req, res) => res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`));
+  app.use('/docs', express.static(docsDir, { extensions: ['html'], redirect: false }));
+  app.get(['/docs/', '/docs/sandbox'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
 
   // Each API surface is one pipeline in the fixed order of express-openapi-validator's
   // examples (body → auth → validation → routes); a request enters only the one its path

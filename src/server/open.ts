@@ -4,6 +4,7 @@ import { Sandbox } from '../sandbox/sandbox.js';
 import type { SeedApp } from '../sandbox/seed.js';
 import { openStore, type OauthAppStore } from '../store/index.js';
 import { createApp } from './app.js';
+import type { CorsOrigins } from './cors.js';
 
 export interface OpenConfig {
   databaseUrl: string;
@@ -14,6 +15,8 @@ export interface OpenConfig {
   seed?: SeedApp[];
   /** The /__sandbox control plane and `Prefer` steering (default on). */
   sandbox?: boolean;
+  /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
+  corsOrigins?: CorsOrigins;
 }
 
 export interface OpenedApp {
@@ -43,6 +46,7 @@ export async function openApp(config: OpenConfig): Promise<OpenedApp> {
     logger: config.logger,
     validateResponses: config.validateResponses,
     sandbox: config.sandbox === false ? undefined : sandbox,
+    corsOrigins: config.corsOrigins,
   });
   return { app, store, seeded };
 }

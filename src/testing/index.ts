@@ -31,8 +31,8 @@ export interface InProcessApi {
   fetch: typeof fetch;
   /**
    * MSW request handlers answering every request under `baseUrl` from this API, for
-   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node) or `setupWorker`:
-   * code that calls the global `fetch` itself is then served too. A path in `baseUrl`
+   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node): code that calls
+   * the global `fetch` itself is then served too. A path in `baseUrl`
    * (`http://localhost/api`) is a prefix, stripped before the API sees the request.
    * Needs the optional peer dependency `msw` (v3).
    */
@@ -42,7 +42,7 @@ export interface InProcessApi {
 }
 
 /**
- * The reference API in this process, for unit and component tests (vitest, jest, jsdom,
+ * The reference API in this process, for unit and component tests (vitest with jsdom or
  * happy-dom): a fresh, isolated API with its data in memory on every call, no port to start,
  * wait for or stop. It is the HTTP server's own pipeline (`createApp`: body limit, auth,
  * express-openapi-validator with response validation, routes, error handler, sandbox),
@@ -65,6 +65,7 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     seed,
     sandbox: options.sandbox,
   });
+  keepPrototypesToItself(app);
   let closed = false;
   const answer = (request: Request, pathPrefix = '') => {
     if (closed) return Promise.reject(new TypeError('fetch failed: the in-process API is closed'));
@@ -84,6 +85,19 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
       await store.close();
     },
   };
+}
+
+/**
+ * light-my-request, handed an Express app, re-parents the prototypes of its request and
+ * response onto its own fakes. Those prototypes are Express's, shared by every Express app in
+ * the process: an HTTP server in the same process would then get requests it cannot destroy.
+ * A private copy of them, made once per API, keeps that change to this app.
+ */
+function keepPrototypesToItself(app: Express) {
+  for (const key of ['request', 'response'] as const) {
+    const shared = Object.getPrototypeOf(app[key]) as object;
+    Object.setPrototypeOf(app[key], Object.create(Object.getPrototypeOf(shared), Object.getOwnPropertyDescriptors(shared)));
+  }
 }
 
 // The global fetch refuses a relative URL; in jsdom it resolves against the page. Here there

@@ -11,10 +11,10 @@ export interface ChildServer {
 }
 
 /** The built CLI (`npm test` builds before vitest) as a real process, on a free port. */
-export async function startChildServer(args: { databaseUrl: string; token: string; extra?: string[] }): Promise<ChildServer> {
+export async function startChildServer(args: { databaseUrl: string; token: string; extra?: string[]; env?: Record<string, string> }): Promise<ChildServer> {
   const child = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'cli.js'), '--port', '0', '--no-seed', '--token', args.token, '--database-url', args.databaseUrl, '--log-level', 'warn', ...(args.extra ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...args.env },
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c));

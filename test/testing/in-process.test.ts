@@ -1,3 +1,5 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +160,17 @@ describe('createInProcessApi', () => {
       await expect(api.fetch(`${BASE}/v1/oauth-apps`, { headers: auth(), signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
       const slow = api.fetch(`${BASE}/v1/oauth-apps`, { headers: { ...auth(), prefer: 'delay=5000' }, signal: AbortSignal.timeout(50) });
       await expect(slow).rejects.toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('leaves Express itself alone: an HTTP server in the same process still gets real requests', async () => {
+    const api = await createInProcessApi({ seed: false });
+    try {
+      expect((await api.fetch(`${BASE}/v1/oauth-apps`, { headers: auth() })).status).toBe(200);
+      expect(Object.getPrototypeOf(express.request)).toBe(IncomingMessage.prototype);
+      expect(Object.getPrototypeOf(express.response)).toBe(ServerResponse.prototype);
     } finally {
       await api.close();
     }

@@ -248,14 +248,14 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description Overall health of the OAuth app. The public docs name `ok` and `error`; these are the
-         *     values this contract accepts.
+         * @description Overall health of the OAuth app: `ok`, or `error` when Sequin could not use its
+         *     credentials (the notes say why).
          * @example ok
          * @enum {string}
          */
         HealthStatus: "ok" | "error";
         /**
-         * @description Health of the OAuth app (marked "coming soon" in the public docs). A new app is
+         * @description Health of the OAuth app. A new app is
          *     `{"status": "ok", "notes": [], "time": <created_at>}`.
          */
         Health: {
@@ -264,8 +264,8 @@ export interface components {
             notes: string[];
             /**
              * Format: date-time
-             * @description When the status was last determined, ISO 8601 in UTC. (The public docs' example
-             *     uses the form `2023-12-15 01:29:29`; clients should parse both.)
+             * @description When the status was last determined, ISO 8601 in UTC (for example
+             *     `2023-12-15T01:29:29Z`). Parse leniently: `2023-12-15 01:29:29` is the same instant.
              */
             time: string;
         };

@@ -21,8 +21,7 @@ export interface paths {
         put?: never;
         /**
          * Create an OAuth app
-         * @description Creates an OAuth app and returns it (bare, status 200 as in the public docs), with its
-         *     secret masked. A new app's health is `ok` with no notes. Two apps may not share the
+         * @description Creates an OAuth app and returns it, bare, with status 200 and its secret masked. A new app's health is `ok` with no notes. Two apps may not share the
          *     same `provider` and `client_id`: the second create is a 422 with
          *     `validation_errors.client_id: ["has already been taken"]`.
          */
@@ -57,8 +56,7 @@ export interface paths {
         /**
          * Delete an OAuth app
          * @description Deletes the OAuth app for good and returns `{"id": …, "deleted": true}`. Deleting it
-         *     again is a 404. (The public docs do not describe deletion; this contract adds it so
-         *     that an account can be cleaned up.)
+         *     again is a 404.
          */
         delete: operations["deleteOauthApp"];
         options?: never;
@@ -84,8 +82,8 @@ export interface components {
          */
         Provider: "airtable" | "auth0" | "hubspot" | "github" | "linear" | "marketo" | "netsuite" | "quickbooks" | "salesforce" | "sendgrid" | "servicenow" | "shopify" | "stripe" | "workday";
         /**
-         * @description Overall health of the OAuth app. The public docs name `ok` and `error`; these are the
-         *     values this contract accepts.
+         * @description Overall health of the OAuth app: `ok`, or `error` when Sequin could not use its
+         *     credentials (the notes say why).
          * @example ok
          * @enum {string}
          */
@@ -102,7 +100,7 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description Health of the OAuth app (marked "coming soon" in the public docs). A new app is
+         * @description Health of the OAuth app. A new app is
          *     `{"status": "ok", "notes": [], "time": <created_at>}`.
          */
         Health: {
@@ -111,8 +109,8 @@ export interface components {
             notes: string[];
             /**
              * Format: date-time
-             * @description When the status was last determined, ISO 8601 in UTC. (The public docs' example
-             *     uses the form `2023-12-15 01:29:29`; clients should parse both.)
+             * @description When the status was last determined, ISO 8601 in UTC (for example
+             *     `2023-12-15T01:29:29Z`). Parse leniently: `2023-12-15 01:29:29` is the same instant.
              */
             time: string;
         };

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Builds the HTML docs into build/docs/: one self-contained page per API (the renderer inlined,
+// no request to any other host), each next to copies of its bundled spec for the download links.
+// The pages render the bundled specs (code samples included, see
+// docs/code-samples.mjs) plus the guides of docs/guides/ and, on the API page, CHANGELOG.md, read
+// at build time so that an entry appended there shows without touching the spec.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import YAML from 'yaml';
+
+const outDir = join('build', 'docs');
+const redocly = join('node_modules', '.bin', 'redocly');
+
+/** The pages: which API of redocly.yaml each renders, and the guides appended to its introduction. */
+const pages = [
+  { api: 'main', output: 'index.html', guides: ['api.md', '../../CHANGELOG.md'] },
+  { api: 'sandbox', output: 'sandbox.html', guides: ['sandbox.md'] },
+];
+
+const config = YAML.parse(readFileSync('redocly.yaml', 'utf8'));
+const redocOptions = config.openapi ?? {};
+/** `npm run generate` writes an API's bundles beside its types (x-openapi-ts.output). */
+const bundle = (api, ext) => join(dirname(config.apis[api]['x-openapi-ts'].output), `${basename(config.apis[api].root).replace(/\.ya?ml$/, '')}.${ext}`);
+const work = mkdtempSync(join(tmpdir(), 'oauth-apps-docs-'));
+mkdirSync(outDir, { recursive: true });
+try {
+  for (const page of pages) {
+    const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
+    const guides = page.guides.map((file) => demoteHeadings(readFileSync(join('docs', 'guides', file), 'utf8')));
+    spec.info.description = [spec.info.description, ...guides].join('\n\n');
+    const source = join(work, basename(bundle(page.api, 'json')));
+    writeFileSync(source, JSON.stringify(spec));
+    const options = { ...redocOptions, downloadUrls: ['yaml', 'json'].map((ext) => ({ title: `${ext.toUpperCase()}`, url: basename(bundle(page.api, ext)) })) };
+    const output = join(outDir, page.output);
+    run(
+      redocly,
+      [
+        'build-docs',
+        source,
+        '--inlineBundle',
+        '--template',
+        join('docs', 'template.hbs'),
+        '--templateOptions.operationRoutes',
+        JSON.stringify(operationRoutes(spec)),
+        '--openapi',
+        JSON.stringify(options),
+        '--output',
+        output,
+      ],
+    );
+    inlineAttributionLogo(output);
+    for (const ext of ['yaml', 'json']) copyFileSync(bundle(page.api, ext), join(outDir, basename(bundle(page.api, ext))));
+    console.log(`${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Runs a command quietly (the CLI's banners), showing its output only when it fails. */
+function run(command, args) {
+  try {
+    execFileSync(command, args, { stdio: 'pipe' });
+  } catch (err) {
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(`${command} ${args[0]} failed`);
+  }
+}
+
+/**
+ * Each operation's route in Redoc 3's hash routing (`#/<tag>/<operationId>`), for the template to
+ * open links in Redoc 2's form (`#tag/<Tag>/operation/<operationId>`, `#operation/<id>`), which
+ * the docs published before used.
+ */
+function operationRoutes(spec) {
+  const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const routes = {};
+  for (const item of Object.values(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (op?.operationId && op.tags?.length) routes[op.operationId] = `/${slug(op.tags[0])}/${op.operationId.toLowerCase()}`;
+    }
+  }
+  return routes;
+}
+
+/**
+ * Redoc 3 draws its "API docs by Redocly" attribution with an image from cdn.redoc.ly, with no
+ * option to turn that off; the page must not call any other host, so the logo becomes an inline
+ * SVG with the same word. Fails if the renderer stops referencing it (then drop this step).
+ */
+function inlineAttributionLogo(file) {
+  const logo = `data:image/svg+xml,${encodeURIComponent("<svg xmlns='http://www.w3.org/2000/svg' width='72' height='18'><text x='0' y='14' font-family='sans-serif' font-size='14' font-weight='600' fill='#555'>Redocly</text></svg>")}`;
+  const html = readFileSync(file, 'utf8');
+  const remote = /https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg/g;
+  if (!remote.test(html)) throw new Error(`${file}: the renderer no longer loads its logo from cdn.redoc.ly; remove inlineAttributionLogo()`);
+  writeFileSync(file, html.replace(remote, logo));
+}
+
+/**
+ * Each guide's `#` title becomes a section of the page's introduction (`##`: the one `#` of a
+ * page is the API's title); deeper headings (the changelog's versions) become bold lines, as
+ * the menu lists every heading and should list one entry per guide. Code fences are left alone.
+ */
+function demoteHeadings(markdown) {
+  let fenced = false;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (/^(```|~~~)/.test(line)) fenced = !fenced;
+      const heading = !fenced && /^(#{1,4}) /.exec(line);
+      if (!heading) return line;
+      const text = line.slice(heading[0].length);
+      return heading[1].length === 1 ? `## ${text}` : `**${text}**`;
+    })
+    .join('\n');
+}
