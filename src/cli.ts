@@ -4,6 +4,7 @@ import { serve } from './server/serve.js';
 import { createLogger } from './server/logger.js';
 import { defaultSeedFile, loadSeedFile } from './sandbox/seed.js';
 import { randomBytes } from 'node:crypto';
+import { parseCorsOrigins, type CorsOrigins } from './server/cors.js';
 // mock/proxy, contract and fuzz are imported when their command runs: the server's start-up
 // (measured by the benchmark) does not load Prism glue, the contract suite or fast-check.
 
@@ -26,13 +27,17 @@ Options of serve (each also an environment variable):
   --port <n>             PORT            default 3000 (0 picks a free port)
   --host <addr>          HOST            default 127.0.0.1
   --token <t>            API_TOKEN       default: a random token, printed once at start-up
-  --database-url <url>   DATABASE_URL    default sqlite:./data/oauth-apps.db
-                                         (sqlite::memory: for a throwaway run)
+  --database-url <url>   DATABASE_URL    default sqlite::memory: (data kept in memory, lost at exit);
+                                         sqlite:./data/oauth-apps.db keeps it in a file,
+                                         postgres://… in PostgreSQL
   --log-level <level>    LOG_LEVEL       default info (fatal, error, warn, info, debug, silent)
   --seed <file>          SEED_FILE       JSON or YAML list of apps loaded into an empty database
                                          and restored by POST /__sandbox/reset
                                          (default: the bundled fixtures/seed.json)
   --no-seed                              start empty (SEED_FILE=none does the same)
+  --cors-origin <list>   CORS_ORIGIN     browser origins allowed to call the server: * (default,
+                                         any origin), comma-separated origins
+                                         (http://localhost:5173,https://app.example.com), or none
   --no-sandbox                           no /__sandbox control plane, no Prefer steering:
                                          the API exactly as the real one
   --max-namespaces <n>   MAX_NAMESPACES  live sandbox namespaces at most (default 1000);
@@ -59,6 +64,7 @@ async function main(argv: string[]) {
       'no-sandbox': { type: 'boolean' },
       'max-namespaces': { type: 'string' },
       'namespace-ttl': { type: 'string' },
+      'cors-origin': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       dynamic: { type: 'boolean' },
       'dynamic-seed': { type: 'string' },
@@ -104,7 +110,9 @@ async function main(argv: string[]) {
 
   if (command !== 'serve') throw new UsageError(`unknown command '${command}'`);
   const port = parsePort(values.port ?? env.PORT, 3000);
-  const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? 'sqlite:./data/oauth-apps.db';
+  // In memory unless told: `npx oauth-apps-api serve` in someone's project must not write files there.
+  const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? 'sqlite::memory:';
+  const corsOrigins = corsOption(values['cors-origin'] ?? env.CORS_ORIGIN ?? '*');
   const log = createLogger({ level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' });
   const seedFile = values['no-seed'] || env.SEED_FILE === 'none' ? undefined : (values.seed ?? env.SEED_FILE ?? defaultSeedFile);
   const running = await serve({
@@ -118,14 +126,16 @@ async function main(argv: string[]) {
     sandbox: !values['no-sandbox'],
     maxNamespaces: positiveInteger('--max-namespaces', values['max-namespaces'] ?? env.MAX_NAMESPACES),
     namespaceTtlMs: mapDefined(positiveInteger('--namespace-ttl', values['namespace-ttl'] ?? env.NAMESPACE_TTL), (s) => s * 1000),
+    corsOrigins,
   });
 
   const lines = [
     `OAuth apps API listening on ${running.url}`,
-    `  storage: ${running.store.location}`,
+    `  storage: ${running.store.location}${databaseUrl === 'sqlite::memory:' ? ' — keep it with --database-url sqlite:./oauth-apps.db' : ''}`,
     `  seed:    ${running.seeded ? `loaded ${running.seeded} apps from ${seedFile}` : seedFile ? 'database not empty, seed not loaded' : 'none'}`,
-    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml)`}`,
+    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml, docs: ${running.url}/docs/sandbox)`}`,
     `  docs:    ${running.url}/docs  (spec: ${running.url}/openapi.yaml)`,
+    `  cors:    ${corsOrigins === '*' ? 'any origin' : corsOrigins === 'none' ? 'off (browsers on other origins are blocked)' : corsOrigins.join(', ')}`,
   ];
   if (running.tokenGenerated) {
     lines.push(`  token:   ${running.token}`, '           (generated for this run; set API_TOKEN or --token to choose one)');
@@ -177,6 +187,14 @@ function positiveInteger(name: string, value: string | undefined): number | unde
 }
 
 const mapDefined = <T, U>(value: T | undefined, f: (v: T) => U): U | undefined => (value === undefined ? undefined : f(value));
+
+function corsOption(value: string): CorsOrigins {
+  try {
+    return parseCorsOrigins(value);
+  } catch (err) {
+    throw new UsageError(`--cors-origin: ${(err as Error).message}`);
+  }
+}
 
 function parsePort(value: string | undefined, fallback: number): number {
   const port = Number(value ?? fallback);

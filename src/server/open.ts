@@ -4,6 +4,7 @@ import { Sandbox } from '../sandbox/sandbox.js';
 import type { SeedApp } from '../sandbox/seed.js';
 import { openStore, type OauthAppStore } from '../store/index.js';
 import { createApp } from './app.js';
+import type { CorsOrigins } from './cors.js';
 
 export interface OpenConfig {
   databaseUrl: string;
@@ -19,6 +20,8 @@ export interface OpenConfig {
   maxNamespaces?: number;
   /** The clock of namespace expiry (tests inject one). */
   now?: () => number;
+  /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
+  corsOrigins?: CorsOrigins;
 }
 
 export interface OpenedApp {
@@ -55,6 +58,7 @@ export async function openApp(config: OpenConfig): Promise<OpenedApp> {
     logger: config.logger,
     validateResponses: config.validateResponses,
     sandbox: config.sandbox === false ? undefined : sandbox,
+    corsOrigins: config.corsOrigins,
   });
   return { app, store, seeded, close };
 }

@@ -6,7 +6,7 @@ import { bundledSpecJson } from '../paths.js';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-/** The bundled OpenAPI document (generated/openapi.json), as the server and tests see it. */
+/** The bundled OpenAPI document (the client package's generated/openapi.json), as the server and tests see it. */
 export type OpenApiDocument = {
   paths: Record<string, Record<string, unknown>>;
   components: Record<string, Record<string, unknown>>;

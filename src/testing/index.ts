@@ -32,8 +32,8 @@ export interface InProcessApi {
   fetch: typeof fetch;
   /**
    * MSW request handlers answering every request under `baseUrl` from this API, for
-   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node) or `setupWorker`:
-   * code that calls the global `fetch` itself is then served too. A path in `baseUrl`
+   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node): code that calls
+   * the global `fetch` itself is then served too. A path in `baseUrl`
    * (`http://localhost/api`) is a prefix, stripped before the API sees the request.
    * Needs the optional peer dependency `msw` (v3).
    */
@@ -49,7 +49,7 @@ export interface InProcessApi {
 }
 
 /**
- * The reference API in this process, for unit and component tests (vitest, jest, jsdom,
+ * The reference API in this process, for unit and component tests (vitest with jsdom or
  * happy-dom): a fresh, isolated API with its data in memory on every call, no port to start,
  * wait for or stop. It is the HTTP server's own pipeline (`createApp`: body limit, auth,
  * express-openapi-validator with response validation, routes, error handler, sandbox),

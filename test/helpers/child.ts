@@ -11,10 +11,10 @@ export interface ChildServer {
 }
 
 /** The built CLI (`npm test` builds before vitest) as a real process, on a free port. */
-export async function startChildServer(args: { databaseUrl: string; token: string; extra?: string[] }): Promise<ChildServer> {
+export async function startChildServer(args: { databaseUrl: string; token: string; extra?: string[]; env?: Record<string, string> }): Promise<ChildServer> {
   const child = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'cli.js'), '--port', '0', '--no-seed', '--token', args.token, '--database-url', args.databaseUrl, '--log-level', 'warn', ...(args.extra ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...args.env },
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c));
@@ -30,4 +30,17 @@ export async function startChildServer(args: { databaseUrl: string; token: strin
     void exited.then((code) => (clearTimeout(timer), reject(new Error(`server exited (${code}):\n${out}`))));
   });
   return { url, child, output: () => out, exited };
+}
+
+/**
+ * Ends a child spawned with `detached: true` together with its whole process group: a server
+ * started through `npm start` or `npx` is npm's grandchild, which killing npm alone leaves running.
+ */
+export function stopProcessGroup(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    // already gone
+  }
 }

@@ -124,7 +124,8 @@ describe('options written out as upstream normalizes them', () => {
     const { serDes: _s, ajvFormats: _a, $refParser: _r, validateFormats: _v, formats: _f, useRequestUrl: _u, operationHandlers: _o, ...given } = ours;
     const upstream = new OpenApiValidator({ apiSpec: spec as never, ...given } as never) as unknown as { options: Record<string, unknown>; ajvOpts: AjvOptions };
     const mine = new AjvOptions(ours as never);
-    for (const kind of ['preprocessor', 'request', 'multipart', ...(validateResponses ? ['response'] : [])] as const) {
+    const kinds = ['preprocessor', 'request', 'multipart', ...(validateResponses ? (['response'] as const) : [])] as const;
+    for (const kind of kinds) {
       expect(mine[kind], kind).toEqual(upstream.ajvOpts[kind]);
     }
     const { apiSpec: _spec, ...normalized } = upstream.options;
