@@ -101,6 +101,14 @@ describe.skipIf(process.env.TEST_STORE === 'postgres').each(cases)('%s', (_title
       const sample = tab.locator('pre, code').filter({ hasText: curl }).first();
       await sample.scrollIntoViewIfNeeded();
       await poll(() => sample.isVisible()).toBe(true);
+      // The language menu moves while the page renders further operations: retry the choice.
+      const typescript = target.samples.find((s) => s.label === 'TypeScript')!.source.split('\n').find((line) => line.startsWith('import'))!;
+      const typescriptSample = tab.locator('pre, code').filter({ hasText: typescript, visible: true }).first();
+      await poll(async () => {
+        await tab.locator('#redoc button').filter({ hasText: /^curl$/, visible: true }).first().click({ force: true, timeout: 2000 }).catch(() => undefined);
+        await tab.getByText('TypeScript', { exact: true }).filter({ visible: true }).first().click({ force: true, timeout: 2000 }).catch(() => undefined);
+        return typescriptSample.count();
+      }, 'the TypeScript sample, chosen in the language menu').toBeGreaterThan(0);
       await expectNoOverflow(tab);
 
       expect(refused, 'requests to other hosts').toEqual([]);
