@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot as repo } from '../src/paths.js';
+import { stopProcessGroup } from './helpers/child.js';
 import { onPostgres } from './helpers/database.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -228,7 +229,7 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
       const dir = await kitProject;
       const env = { ...process.env };
       delete env.DATABASE_URL;
-      const child = spawn('npx', ['--no-install', 'oauth-apps-api', 'serve', '--port', '0', '--token', 'pack-token'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('npx', ['--no-install', 'oauth-apps-api', 'serve', '--port', '0', '--token', 'pack-token'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c));
       child.stderr.on('data', (c: Buffer) => (out += c));
@@ -249,9 +250,35 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
         expect((await fetch(`${url}/docs`)).status).toBe(200);
         expect(await (await fetch(`${url}/openapi.yaml`)).text()).toBe(readFileSync(join(repo, 'packages', 'client', 'generated', 'openapi.yaml'), 'utf8'));
         expect(existsSync(join(dir, 'data'))).toBe(false);
+        stopProcessGroup(child);
+        await expect.poll(() => fetch(`${url}/healthz`).then(() => 'answering', () => 'stopped'), { timeout: 10_000 }).toBe('stopped');
       } finally {
-        child.kill('SIGTERM');
+        stopProcessGroup(child);
       }
+    }, 240_000);
+
+    it('runs the in-process API from `oauth-apps-api/testing`: type-checked, the typed client on its fetch, no server', async () => {
+      const dir = await kitProject;
+      // Valid as TypeScript (type-checked as .mts) and as JavaScript (run as .mjs).
+      const source = `import { createOauthAppsClient } from 'oauth-apps-api-client';
+import { createInProcessApi } from 'oauth-apps-api/testing';
+const api = await createInProcessApi({ seed: false });
+const client = createOauthAppsClient({ baseUrl: 'http://api.test', token: 'test-token', fetch: api.fetch });
+const created = await client.POST('/v1/oauth-apps', { body: { provider: 'stripe', client_id: 'packed', client_secret: 's', name: 'Packed' } });
+const listed = await client.GET('/v1/oauth-apps', {});
+const refused = await createOauthAppsClient({ baseUrl: 'http://api.test', token: 'wrong', fetch: api.fetch }).GET('/v1/oauth-apps', {});
+await api.close();
+console.log(JSON.stringify({ created: created.response.status, listed: listed.data?.data.map((a) => a.id === created.data?.id), refused: refused.error?.summary }));
+`;
+      mkdirSync(join(dir, 'in-process'), { recursive: true });
+      writeFileSync(join(dir, 'in-process', 'consumer.mts'), source);
+      writeFileSync(join(dir, 'in-process.mjs'), source);
+      const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] };
+      writeFileSync(join(dir, 'in-process', 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.mts'] }));
+      const result = await exec(process.execPath, [tsc, '-p', join(dir, 'in-process')]).catch((err: { stdout: string }) => err);
+      expect(result.stdout).toBe('');
+      const { stdout } = await exec(process.execPath, ['in-process.mjs'], { cwd: dir });
+      expect(JSON.parse(stdout)).toEqual({ created: 200, listed: [true], refused: expect.stringMatching(/token/i) });
     }, 240_000);
 
     it('type-checks and imports the client re-exported by `oauth-apps-api` and `oauth-apps-api/sandbox`', async () => {

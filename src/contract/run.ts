@@ -47,15 +47,21 @@ export interface ContractRun {
   tokenRefused: boolean;
 }
 
+// Compiled once per process: parallel runs (one per sandbox namespace) share the schemas
+// instead of each compiling them again.
+let compiled: ReturnType<typeof compile> | undefined;
+function compile() {
+  const spec = loadSpec();
+  return { spec, check: createConformanceChecker(spec), match: operationMatcher(spec) };
+}
+
 /**
  * Runs the contract suite against any server that claims to implement the spec. Every
  * response of every case is checked against the spec; stateful cases run only when the
  * target keeps what it is sent. Everything the run creates is deleted at the end.
  */
 export async function runContractSuite(options: ContractOptions): Promise<ContractRun> {
-  const spec = loadSpec();
-  const check = createConformanceChecker(spec);
-  const match = operationMatcher(spec);
+  const { spec, check, match } = (compiled ??= compile());
   const coverage = [...operationsById(spec).values()].map((op) => ({ operationId: op.operationId, documented: op.statuses, exercised: new Set<string>() }));
   const baseLength = new URL(options.baseUrl).pathname.replace(/\/+$/, '').length;
   const baseFetch = options.fetch ?? fetch;

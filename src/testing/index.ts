@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import inject from 'light-my-request';
 import type { HttpHandler } from 'msw';
+import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
 import { createLogger } from '../server/logger.js';
 import { openApp } from '../server/open.js';
@@ -31,18 +32,24 @@ export interface InProcessApi {
   fetch: typeof fetch;
   /**
    * MSW request handlers answering every request under `baseUrl` from this API, for
-   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node) or `setupWorker`:
-   * code that calls the global `fetch` itself is then served too. A path in `baseUrl`
+   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node): code that calls
+   * the global `fetch` itself is then served too. A path in `baseUrl`
    * (`http://localhost/api`) is a prefix, stripped before the API sees the request.
    * Needs the optional peer dependency `msw` (v3).
    */
   mswHandlers(baseUrl: string): Promise<HttpHandler[]>;
+  /**
+   * An isolated namespace of this API (its own apps, seed, faults), with typed clients bound
+   * to its token and to this API's `fetch`: for tests that share one API but must not see each
+   * other's data. Needs the sandbox (on by default).
+   */
+  createNamespace(options?: Pick<NamespaceOptions, 'seed' | 'ttlSeconds'>): Promise<SandboxNamespace>;
   /** Closes the in-memory database. Requests after close are refused. */
   close(): Promise<void>;
 }
 
 /**
- * The reference API in this process, for unit and component tests (vitest, jest, jsdom,
+ * The reference API in this process, for unit and component tests (vitest with jsdom or
  * happy-dom): a fresh, isolated API with its data in memory on every call, no port to start,
  * wait for or stop. It is the HTTP server's own pipeline (`createApp`: body limit, auth,
  * express-openapi-validator with response validation, routes, error handler, sandbox),
@@ -57,9 +64,10 @@ export interface InProcessApi {
  */
 export async function createInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
   const seed = options.seed === false ? [] : options.seed ? checkSeed(options.seed, 'the seed option') : await loadSeedFile(defaultSeedFile);
-  const { app, store } = await openApp({
+  const token = options.token ?? 'test-token';
+  const { app, close } = await openApp({
     databaseUrl: 'sqlite::memory:',
-    token: options.token ?? 'test-token',
+    token,
     // Tests want their own output, not a line per request; secrets never reach the log anyway.
     logger: createLogger({ level: 'silent', destination: { write: () => true } }),
     seed,
@@ -71,8 +79,10 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     if (closed) return Promise.reject(new TypeError('fetch failed: the in-process API is closed'));
     return dispatch(app, request, pathPrefix);
   };
+  const fetch: typeof globalThis.fetch = (input, init) => answer(input instanceof Request && init === undefined ? input : new Request(relativeToLocalhost(input), init));
   return {
-    fetch: (input, init) => answer(input instanceof Request && init === undefined ? input : new Request(relativeToLocalhost(input), init)),
+    fetch,
+    createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
     async mswHandlers(baseUrl) {
       const { http } = await import('msw');
       const base = new URL(baseUrl);
@@ -82,7 +92,7 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     async close() {
       if (closed) return;
       closed = true;
-      await store.close();
+      await close();
     },
   };
 }

@@ -10,6 +10,7 @@ export interface DocumentedOperation {
   method: string;
   operationId: string;
   summary: string;
+  tags: string[];
   /** The status its samples must get: the lowest 2xx it documents. */
   successStatus: number;
   pathParams: { name: string; hasExample: boolean }[];
@@ -48,6 +49,7 @@ export function documentedApis(): DocumentedApi[] {
           method,
           operationId: op.operationId,
           summary: op.summary,
+          tags: op.tags ?? [],
           successStatus: Math.min(...Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)),
           pathParams: params.filter((p) => p.in === 'path').map((p) => ({ name: p.name, hasExample: p.example !== undefined || p.examples !== undefined || p.schema?.example !== undefined })),
           samples: op['x-codeSamples'] ?? [],
