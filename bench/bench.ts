@@ -5,8 +5,7 @@
  *
  *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|cold|first-calls|in-process|profile|scaling]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +13,7 @@ import { bundledSpecYaml, packageRoot } from '../src/paths.js';
 import { openStore } from '../src/store/index.js';
 import type { NewApp, Provider } from '../src/store/types.js';
 import { load, tool, type LoadRequest, type LoadResult } from './load.js';
+import { benchInProcess } from './in-process.js';
 import { profileIn, selfTimeByOwner } from './profile.js';
 import { bareExpress, cli, prismBin, start, type Running } from './servers.js';
 
@@ -219,15 +219,9 @@ async function firstCalls() {
   log();
 }
 
-/** 4. The in-process API: creating one and answering its first request, first of a process and each further one. */
+/** 4. The in-process API (#11b's measurement, bench/in-process.ts: cold import → first answers, each further API, vitest files). */
 async function inProcess() {
-  const runs = Array.from({ length: 3 }, () => JSON.parse(execFileSync(process.execPath, [join(packageRoot, 'bench', 'in-process-cost.mjs')], { encoding: 'utf8' })) as Record<'imported' | 'first' | 'further' | 'furtherCreate', number>);
-  const m = (k: keyof (typeof runs)[number]) => fmt(median(runs.map((r) => r[k])), 1);
-  log('In-process API (createInProcessApi, bundled seed, up to its first answered GET /v1/oauth-apps), median of 3 processes:');
-  log(`modules ${m('imported')} ms; first API of a process ${m('first')} ms; each further API ${m('further')} ms (of which createInProcessApi ${m('furtherCreate')} ms; validators shared, not rebuilt)`);
-  // #11b's own measurement of the in-process API, when present.
-  const own = join(packageRoot, 'bench', 'in-process.ts');
-  if (existsSync(own)) log(execFileSync(process.execPath, ['--import', 'tsx', own], { encoding: 'utf8' }).trimEnd());
+  await benchInProcess({ runs: quick ? 3 : 7 });
   log();
 }
 
@@ -238,9 +232,9 @@ async function profileSummary() {
   const s = await start('profiled', ['--cpu-prof', '--cpu-prof-dir', profDir, cli, '--port', '{port}', '--token', TOKEN, '--database-url', url], `/v1/oauth-apps/${seededId()}`, {}, auth);
   const r = await load({ url: `${s.url}/v1/oauth-apps/${seededId()}`, headers: auth }, quick ? 4 : 10, 16, s.proc.pid);
   await s.stop();
-  const shares = selfTimeByOwner(profileIn(profDir));
+  const shares = selfTimeByOwner(profileIn(profDir), s.startMs + 500); // the load only, not the start-up
   rmSync(profDir, { recursive: true, force: true });
-  log(`Profile of the reference server (SQLite) under GET by id, 16 connections, ${quick ? 4 : 10} s (${fmt(r.rps)} req/s), self time by package (start-up included):`);
+  log(`Profile of the reference server (SQLite) under GET by id, 16 connections, ${quick ? 4 : 10} s (${fmt(r.rps)} req/s), self time by package, core module or native function (start-up left out):`);
   log();
   log('| where | self time |');
   log('|---|---:|');

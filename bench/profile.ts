@@ -14,20 +14,26 @@ interface CpuProfile {
 
 /** Where a sampled frame's code lives: an npm package, our own code, Node's internals, or V8's buckets. */
 function ownerOf({ url, functionName }: ProfileNode['callFrame']): string {
-  if (!url) return functionName || '(anonymous)'; // (garbage collector), (program), (idle), native builtins
+  if (!url) return functionName.startsWith('(') ? functionName : `native: ${functionName || '(anonymous)'}`; // (garbage collector), (program), (idle); C++ bindings
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.startsWith('node:')) return 'node (core)';
+  if (url.startsWith('node:')) return `node: ${url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
   const own = /\/(src|dist\/src)\/(.+)$/.exec(url);
   return own ? `kit: ${own[2]!.replace(/\.(js|ts)$/, '')}` : url;
 }
 
-/** Self time by owner (package, our module, Node core, GC), as shares of the busy (non-idle) time. */
-export function selfTimeByOwner(profileFile: string): { owner: string; share: number; ms: number }[] {
+/**
+ * Self time by owner (package, our module, Node core, GC), as shares of the busy (non-idle)
+ * time; samples in the first `skipMs` (the process's start-up) are left out.
+ */
+export function selfTimeByOwner(profileFile: string, skipMs = 0): { owner: string; share: number; ms: number }[] {
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const totals = new Map<string, number>();
+  let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < skipMs * 1000) continue;
     const node = byId.get(profile.samples[i]!)!;
     const owner = ownerOf(node.callFrame);
     totals.set(owner, (totals.get(owner) ?? 0) + (profile.timeDeltas[i] ?? 0));

@@ -57,19 +57,20 @@ export function createApp(options: AppOptions): Express {
   // prefix names, so the other surface's middleware costs it nothing.
   // The validator (validator.ts) is built once per spec and process, shared by every app.
   const body = express.json({ limit: '1mb' });
-  const auth = bearerAuth(options.token);
+  const sandbox = options.sandbox;
+  // With the sandbox on, a token other than the server's may open a namespace.
+  const auth = bearerAuth(options.token, sandbox && ((digest) => sandbox.namespaces.resolve(digest)));
   const validator = apiValidator(spec, { validateResponses });
   app.use(
     surface('/v1/', [
       body,
       auth,
-      ...(options.sandbox ? [sandboxSteering(spec, options.sandbox.faults)] : []),
+      ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),
       validator,
       oauthAppsRoutes(options.store),
     ]),
   );
-  if (options.sandbox) {
-    const sandbox = options.sandbox;
+  if (sandbox) {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
     const sandboxPipeline = lazily(() => [apiValidator(sandboxSpec(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);
@@ -81,19 +82,41 @@ export function createApp(options: AppOptions): Express {
   return app;
 }
 
+type Handler = RequestHandler | Router;
+
 /** A pipeline entered only by requests whose path starts with `prefix` (paths stay whole: the validator needs them). */
-function surface(prefix: string, handlers: (RequestHandler | RequestHandler[] | Router)[]): RequestHandler {
-  const router = Router();
-  router.use(...(handlers as RequestHandler[]));
-  return (req, res, next) => (req.path.startsWith(prefix) ? router(req, res, next) : next());
+function surface(prefix: string, handlers: Handler[]): RequestHandler {
+  const run = pipeline(handlers);
+  return (req, res, next) => (req.path.startsWith(prefix) ? run(req, res, next) : next());
 }
 
 /** A pipeline whose handlers are made on first use. */
-function lazily(make: () => (RequestHandler | RequestHandler[] | Router)[]): RequestHandler {
-  let router: Router | undefined;
-  return (req, res, next) => {
-    router ??= Router().use(...(make() as RequestHandler[]));
-    router(req, res, next);
+function lazily(make: () => Handler[]): RequestHandler {
+  let run: RequestHandler | undefined;
+  return (req, res, next) => (run ??= pipeline(make()))(req, res, next);
+}
+
+/**
+ * Runs handlers in order with Express's error semantics (a throw or a rejected promise goes
+ * to `next(err)`), without a Router: these handlers match no path, so a Router's per-layer
+ * dispatch (path matching, a promise check and a `next` frame per layer) was pure cost.
+ */
+function pipeline(handlers: Handler[]): RequestHandler {
+  return (req, res, done) => {
+    let i = 0;
+    const next = (err?: unknown) => {
+      if (err === 'route' || err === 'router') return done();
+      if (err) return done(err);
+      const handler = handlers[i++];
+      if (!handler) return done();
+      try {
+        const returned: unknown = handler(req, res, next);
+        if (returned instanceof Promise) returned.catch((e: unknown) => done(e ?? new Error('Rejected promise')));
+      } catch (e) {
+        done(e);
+      }
+    };
+    next();
   };
 }
 
