@@ -290,10 +290,15 @@ console.log(JSON.stringify({ created: created.response.status, listed: listed.da
 import * as kitSandbox from 'oauth-apps-api/sandbox';
 import * as client from 'oauth-apps-api-client';
 import * as clientSandbox from 'oauth-apps-api-client/sandbox';
-console.log(JSON.stringify({ same: kit.createOauthAppsClient === client.createOauthAppsClient && kit.metadataFilter === client.metadataFilter && kitSandbox.createSandboxClient === clientSandbox.createSandboxClient, kind: typeof kit.createOauthAppsClient }));`,
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+// The spec files the kit exported before the split still resolve, with the client's content.
+const require = createRequire(import.meta.url);
+const specs = ['openapi.yaml', 'openapi.json', 'sandbox.yaml', 'sandbox.json'].every((f) => readFileSync(require.resolve('oauth-apps-api/' + f), 'utf8') === readFileSync(require.resolve('oauth-apps-api-client/' + f), 'utf8'));
+console.log(JSON.stringify({ same: kit.createOauthAppsClient === client.createOauthAppsClient && kit.metadataFilter === client.metadataFilter && kitSandbox.createSandboxClient === clientSandbox.createSandboxClient, kind: typeof kit.createOauthAppsClient, specs }));`,
       );
       const { stdout } = await exec(process.execPath, ['reexports.mjs'], { cwd: dir });
-      expect(JSON.parse(stdout)).toEqual({ same: true, kind: 'function' });
+      expect(JSON.parse(stdout)).toEqual({ same: true, kind: 'function', specs: true });
       writeFileSync(join(dir, 'consumer.mts'), consumerTs.replaceAll("'oauth-apps-api-client", "'oauth-apps-api"));
       const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] };
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.mts'] }));
