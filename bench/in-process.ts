@@ -1,7 +1,8 @@
 /**
  * npm run bench:in-process — what the in-process API (`oauth-apps-api/testing`) costs a test:
  *  1. cold: in a fresh Node process, import → createInProcessApi → the first answer of each of
- *     the 5 operations (each timed on its own; the same calls warm beside them);
+ *     the 5 operations (each timed on its own; the same calls warm beside them), and where
+ *     that CPU goes (self time by package, from one run under --cpu-prof);
  *  2. sequential requests per second in-process, beside the HTTP server on a socket;
  *  3. a vitest file that creates an in-process API and calls all 5 operations vs an empty
  *     test file, each run as its own `vitest run`, alternating (target: ≤ 300 ms more).
@@ -21,6 +22,7 @@ import { createOauthAppsClient } from 'oauth-apps-api-client';
 import { createLogger } from '../src/server/logger.js';
 import { serve } from '../src/server/serve.js';
 import { createInProcessApi } from '../src/testing/index.js';
+import { profileIn, selfTimeByOwner } from './profile.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -56,6 +58,19 @@ async function cold(runs: number) {
   log(`  CPU: process start → imports done       ${m((c) => c.cpuImportMs)} ms   (user + system, Node's own start-up included)`);
   log(`  CPU: the five first answers            ${m((c) => c.cpuFirstAnswersMs)} ms`);
   return median(samples.map((c) => c.totalMs));
+}
+
+/** Where the cold cost goes: one cold run under `--cpu-prof`, self time by package. */
+async function coldProfile() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-in-process-prof-'));
+  try {
+    await run(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(root, 'bench/in-process/cold.mjs')], { cwd: root });
+    const shares = selfTimeByOwner(profileIn(dir));
+    log('Where a cold run spends its CPU (one run under --cpu-prof: import, create, 5 first answers, warm round), self time by package:');
+    for (const x of shares.slice(0, 12)) log(`  ${x.owner.padEnd(40)} ${fmt(x.ms).padStart(6)} ms  ${fmt(x.share * 100, 1).padStart(5)} %`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Sequential GET by id (each request waits for the previous answer), for `seconds`. */
@@ -140,6 +155,8 @@ export async function benchInProcess(options: { runs?: number; seconds?: number 
   log(`Node ${process.version}; load average now ${loadavg().map((x) => fmt(x, 1)).join(' ')}`);
   log('');
   await cold(runs);
+  log('');
+  await coldProfile();
   log('');
   await throughput(options.seconds ?? 3, 3);
   log('');

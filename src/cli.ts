@@ -40,6 +40,9 @@ Options of serve (each also an environment variable):
                                          (http://localhost:5173,https://app.example.com), or none
   --no-sandbox                           no /__sandbox control plane, no Prefer steering:
                                          the API exactly as the real one
+  --max-namespaces <n>   MAX_NAMESPACES  live sandbox namespaces at most (default 1000);
+                                         one more is a 429
+  --namespace-ttl <s>    NAMESPACE_TTL   seconds an unused namespace lives (default 86400)
   --no-response-validation               skip checking responses against the spec
                                          (the default when NODE_ENV=production)
   -h, --help
@@ -59,6 +62,8 @@ async function main(argv: string[]) {
       seed: { type: 'string' },
       'no-seed': { type: 'boolean' },
       'no-sandbox': { type: 'boolean' },
+      'max-namespaces': { type: 'string' },
+      'namespace-ttl': { type: 'string' },
       'cors-origin': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       dynamic: { type: 'boolean' },
@@ -119,6 +124,8 @@ async function main(argv: string[]) {
     logger: log,
     seed: seedFile ? await loadSeedFile(seedFile) : [],
     sandbox: !values['no-sandbox'],
+    maxNamespaces: positiveInteger('--max-namespaces', values['max-namespaces'] ?? env.MAX_NAMESPACES),
+    namespaceTtlMs: mapDefined(positiveInteger('--namespace-ttl', values['namespace-ttl'] ?? env.NAMESPACE_TTL), (s) => s * 1000),
     corsOrigins,
   });
 
@@ -171,6 +178,15 @@ async function fuzz(baseUrl: string | undefined, token: string | undefined, runs
     await running.close();
   }
 }
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`invalid ${name} '${value}' (a whole number from 1)`);
+  return n;
+}
+
+const mapDefined = <T, U>(value: T | undefined, f: (v: T) => U): U | undefined => (value === undefined ? undefined : f(value));
 
 function corsOption(value: string): CorsOrigins {
   try {

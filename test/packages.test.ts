@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot as repo } from '../src/paths.js';
+import { stopProcessGroup } from './helpers/child.js';
 import { onPostgres } from './helpers/database.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -228,7 +229,7 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
       const dir = await kitProject;
       const env = { ...process.env };
       delete env.DATABASE_URL;
-      const child = spawn('npx', ['--no-install', 'oauth-apps-api', 'serve', '--port', '0', '--token', 'pack-token'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('npx', ['--no-install', 'oauth-apps-api', 'serve', '--port', '0', '--token', 'pack-token'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c));
       child.stderr.on('data', (c: Buffer) => (out += c));
@@ -249,8 +250,10 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
         expect((await fetch(`${url}/docs`)).status).toBe(200);
         expect(await (await fetch(`${url}/openapi.yaml`)).text()).toBe(readFileSync(join(repo, 'packages', 'client', 'generated', 'openapi.yaml'), 'utf8'));
         expect(existsSync(join(dir, 'data'))).toBe(false);
+        stopProcessGroup(child);
+        await expect.poll(() => fetch(`${url}/healthz`).then(() => 'answering', () => 'stopped'), { timeout: 10_000 }).toBe('stopped');
       } finally {
-        child.kill('SIGTERM');
+        stopProcessGroup(child);
       }
     }, 240_000);
 

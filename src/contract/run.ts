@@ -21,15 +21,21 @@ export interface CaseResult {
 }
 
 
+// Compiled once per process: parallel runs (one per sandbox namespace) share the schemas
+// instead of each compiling them again.
+let compiled: ReturnType<typeof compile> | undefined;
+function compile() {
+  const spec = loadSpec();
+  return { check: createConformanceChecker(spec), match: operationMatcher(spec) };
+}
+
 /**
  * Runs the contract suite against any server that claims to implement the spec. Every
  * response of every case is checked against the spec; stateful cases run only when the
  * target keeps what it is sent. Everything the run creates is deleted at the end.
  */
 export async function runContract(options: ContractOptions): Promise<CaseResult[]> {
-  const spec = loadSpec();
-  const check = createConformanceChecker(spec);
-  const match = operationMatcher(spec);
+  const { check, match } = (compiled ??= compile());
   const baseLength = new URL(options.baseUrl).pathname.replace(/\/+$/, '').length;
   const baseFetch = options.fetch ?? fetch;
   let violations: string[] = [];

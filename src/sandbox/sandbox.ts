@@ -1,36 +1,94 @@
-import type { OauthAppStore } from '../store/types.js';
+import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type OauthAppStore } from '../store/types.js';
 import { FaultRegistry } from './faults.js';
+import { DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_TTL_MS, Namespaces, type NamespaceCreated } from './namespaces.js';
 import type { SeedApp } from './seed.js';
 
-/** The sandbox's state: the seed to reset to, and the active faults. */
+export interface SandboxOptions {
+  /** Apps of the default namespace's seed (and of a new namespace's, unless it brings its own). */
+  seed?: SeedApp[];
+  /** Idle time after which a namespace is removed (default 24 h). */
+  namespaceTtlMs?: number;
+  /** Live namespaces per server (default 1 000). */
+  maxNamespaces?: number;
+  /** The clock of namespace expiry (tests inject one). */
+  now?: () => number;
+}
+
+/**
+ * The sandbox's state: the seeds to reset to, the faults, the namespaces. Every operation
+ * names its namespace; DEFAULT_NAMESPACE is the server token's.
+ */
 export class Sandbox {
-  readonly faults = new FaultRegistry();
+  readonly faults: FaultRegistry;
+  readonly namespaces: Namespaces;
+  /** The default namespace's seed; lives in memory, as given at start or replaced since. */
+  private seed: SeedApp[];
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: OauthAppStore,
-    private seed: SeedApp[] = [],
-  ) {}
+    options: SandboxOptions = {},
+  ) {
+    this.seed = options.seed ?? [];
+    this.faults = new FaultRegistry(store.sandbox);
+    this.namespaces = new Namespaces(store.sandbox, {
+      ttlMs: options.namespaceTtlMs ?? DEFAULT_NAMESPACE_TTL_MS,
+      max: options.maxNamespaces ?? DEFAULT_MAX_NAMESPACES,
+      now: options.now ?? Date.now,
+    });
+  }
 
-  /** Loads the seed, but only into an empty store: existing data is never overwritten. */
+  /** Loads the fault hint, follows other instances, and removes expired namespaces every minute. */
+  async start(): Promise<void> {
+    await this.faults.start();
+    this.sweeper = setInterval(() => void this.namespaces.sweep().catch(() => undefined), 60_000).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /**
+   * Loads the seed, but only into an empty store: existing data is never overwritten. When
+   * instances sharing one database start at once, the first to insert seeds it; the others
+   * stop at their first clash and report 0.
+   */
   async seedIfEmpty(): Promise<number> {
-    return (await this.store.count()) === 0 ? this.load() : 0;
+    if ((await this.store.count()) !== 0) return 0;
+    try {
+      return await this.load(this.store, this.seed);
+    } catch (err) {
+      if (err instanceof DuplicateIdError || err instanceof DuplicateClientIdError) return 0;
+      throw err;
+    }
   }
 
-  /** Back to the seed state: every app deleted, the seed loaded, every fault cleared. */
-  async reset(): Promise<number> {
-    this.faults.clear();
-    await this.store.clear();
-    return this.load();
+  /** Back to the seed state: every app of the namespace deleted, its seed loaded, its faults cleared. */
+  async reset(namespace: string): Promise<number> {
+    const seed = namespace === DEFAULT_NAMESPACE ? this.seed : ((await this.store.sandbox.namespaceSeed(namespace)) ?? []);
+    await this.faults.clear(namespace);
+    const store = this.store.inNamespace(namespace);
+    await store.clear();
+    return this.load(store, seed);
   }
 
-  async replaceSeed(seed: SeedApp[]): Promise<number> {
-    this.seed = seed;
-    return this.reset();
+  async replaceSeed(namespace: string, seed: SeedApp[]): Promise<number> {
+    if (namespace === DEFAULT_NAMESPACE) this.seed = seed;
+    else await this.store.sandbox.setNamespaceSeed(namespace, seed);
+    return this.reset(namespace);
   }
 
-  // The seed was checked (seedProblems) and the store is empty, so creates cannot collide.
-  private async load(): Promise<number> {
-    for (const app of this.seed) await this.store.create(app);
-    return this.seed.length;
+  /** A new namespace loaded with `seed` (the default namespace's seed when undefined, none when false). */
+  async createNamespace(options: { seed?: SeedApp[] | false; ttl_seconds?: number }): Promise<NamespaceCreated> {
+    const seed = options.seed === false ? [] : (options.seed ?? this.seed);
+    const created = await this.namespaces.create(options.ttl_seconds, seed);
+    await this.load(this.store.inNamespace(created.id), seed);
+    return created;
+  }
+
+  // The seed was checked (seedProblems) and the namespace is empty, so creates cannot collide.
+  private async load(store: OauthAppStore, seed: SeedApp[]): Promise<number> {
+    for (const app of seed) await store.create(app);
+    return seed.length;
   }
 }

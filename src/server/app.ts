@@ -57,19 +57,20 @@ export function createApp(options: AppOptions): Express {
   // prefix names, so the other surface's middleware costs it nothing.
   // The validator (validator.ts) is built once per spec and process, shared by every app.
   const body = express.json({ limit: '1mb' });
-  const auth = bearerAuth(options.token);
+  const sandbox = options.sandbox;
+  // With the sandbox on, a token other than the server's may open a namespace.
+  const auth = bearerAuth(options.token, sandbox && ((digest) => sandbox.namespaces.resolve(digest)));
   const validator = apiValidator(spec, { validateResponses });
   app.use(
     surface('/v1/', [
       body,
       auth,
-      ...(options.sandbox ? [sandboxSteering(spec, options.sandbox.faults)] : []),
+      ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),
       validator,
       oauthAppsRoutes(options.store),
     ]),
   );
-  if (options.sandbox) {
-    const sandbox = options.sandbox;
+  if (sandbox) {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
     const sandboxPipeline = lazily(() => [apiValidator(sandboxSpec(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);

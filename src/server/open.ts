@@ -15,6 +15,11 @@ export interface OpenConfig {
   seed?: SeedApp[];
   /** The /__sandbox control plane and `Prefer` steering (default on). */
   sandbox?: boolean;
+  /** Sandbox namespaces: idle time to live (default 24 h) and live namespaces at most (default 1 000). */
+  namespaceTtlMs?: number;
+  maxNamespaces?: number;
+  /** The clock of namespace expiry (tests inject one). */
+  now?: () => number;
   /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
   corsOrigins?: CorsOrigins;
 }
@@ -24,6 +29,8 @@ export interface OpenedApp {
   store: OauthAppStore;
   /** How many seed apps were loaded (0 when the store already had data). */
   seeded: number;
+  /** Stops the sandbox's timers and listeners, then closes the database. */
+  close(): Promise<void>;
 }
 
 /**
@@ -32,12 +39,17 @@ export interface OpenedApp {
  */
 export async function openApp(config: OpenConfig): Promise<OpenedApp> {
   const store = await openStore(config.databaseUrl);
-  const sandbox = new Sandbox(store, config.seed);
+  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now });
+  const close = async () => {
+    sandbox.stop();
+    await store.close();
+  };
   let seeded: number;
   try {
     seeded = await sandbox.seedIfEmpty();
+    if (config.sandbox !== false) await sandbox.start();
   } catch (err) {
-    await store.close();
+    await close();
     throw err;
   }
   const app = createApp({
@@ -48,5 +60,5 @@ export async function openApp(config: OpenConfig): Promise<OpenedApp> {
     sandbox: config.sandbox === false ? undefined : sandbox,
     corsOrigins: config.corsOrigins,
   });
-  return { app, store, seeded };
+  return { app, store, seeded, close };
 }

@@ -1,6 +1,7 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { operations } from 'oauth-apps-api-client';
 import { DuplicateClientIdError, type Metadata, type OauthAppStore } from '../store/types.js';
+import { requestNamespace } from './auth.js';
 import { ApiError } from './errors.js';
 import { checkLimits } from './limits.js';
 import { present } from './present.js';
@@ -17,6 +18,8 @@ const reveal = (q: { truncate_secrets?: boolean }) => q.truncate_secrets === fal
 /** The five operations of the contract, thin: typed input → store → shaped output. */
 export function oauthAppsRoutes(store: OauthAppStore): Router {
   const r = Router();
+  // The store as the request's token sees it (its namespace).
+  const apps = (res: Response) => store.inNamespace(requestNamespace(res));
 
   r.get('/v1/oauth-apps', async (req, res) => {
     const q = query<'listOauthApps'>(req);
@@ -24,15 +27,15 @@ export function oauthAppsRoutes(store: OauthAppStore): Router {
     // has parsed it into the object its content schema describes.
     const metadata = q.metadata as unknown as Metadata | undefined;
     checkLimits({ metadata });
-    const apps = await store.list({ provider: q.provider, healthStatus: q['health.status'], metadata });
-    res.json({ data: apps.map((a) => present(a, reveal(q))) });
+    const found = await apps(res).list({ provider: q.provider, healthStatus: q['health.status'], metadata });
+    res.json({ data: found.map((a) => present(a, reveal(q))) });
   });
 
   r.post('/v1/oauth-apps', async (req, res) => {
     const body = req.body as Body<'createOauthApp'>;
     checkLimits(body);
     try {
-      res.json(present(await store.create(body), false));
+      res.json(present(await apps(res).create(body), false));
     } catch (err) {
       if (err instanceof DuplicateClientIdError) throw ApiError.validation({ client_id: ['has already been taken'] });
       throw err;
@@ -40,7 +43,7 @@ export function oauthAppsRoutes(store: OauthAppStore): Router {
   });
 
   r.get('/v1/oauth-apps/:id', async (req, res) => {
-    const app = await store.get(req.params.id);
+    const app = await apps(res).get(req.params.id);
     if (!app) throw ApiError.appNotFound(req.params.id);
     res.json(present(app, reveal(query<'getOauthApp'>(req))));
   });
@@ -48,13 +51,13 @@ export function oauthAppsRoutes(store: OauthAppStore): Router {
   r.patch('/v1/oauth-apps/:id', async (req, res) => {
     const body = req.body as Body<'updateOauthApp'>;
     checkLimits(body);
-    const app = await store.update(req.params.id, body);
+    const app = await apps(res).update(req.params.id, body);
     if (!app) throw ApiError.appNotFound(req.params.id);
     res.json(present(app, false));
   });
 
   r.delete('/v1/oauth-apps/:id', async (req, res) => {
-    if (!(await store.delete(req.params.id))) throw ApiError.appNotFound(req.params.id);
+    if (!(await apps(res).delete(req.params.id))) throw ApiError.appNotFound(req.params.id);
     res.json({ id: req.params.id, deleted: true });
   });
 

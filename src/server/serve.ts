@@ -36,7 +36,7 @@ export interface RunningServer {
 export async function serve(config: ServeConfig): Promise<RunningServer> {
   const log = config.logger ?? createLogger();
   const token = config.token || randomBytes(24).toString('base64url');
-  const { app, store, seeded } = await openApp({ ...config, token, logger: log });
+  const { app, store, seeded, close: closeApp } = await openApp({ ...config, token, logger: log });
   const server = createServer(
     {
       // Slow or stalled clients must not hold sockets forever; checked every second.
@@ -50,7 +50,7 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', (err) => void store.close().finally(() => reject(err)));
+    server.once('error', (err) => void closeApp().finally(() => reject(err)));
   });
   answerClientErrors(server);
   // Listening first, then the validators' compiling in the background, so the first call of
@@ -67,7 +67,7 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
       // In-flight requests get 10 s; then remaining sockets are cut.
       setTimeout(() => server.closeAllConnections(), 10_000).unref();
     })
-      .then(() => store.close())
+      .then(closeApp)
       .finally(() => log.flush()));
   return { url: `http://${host}:${port}`, token, tokenGenerated: !config.token, store, seeded, server, close };
 }

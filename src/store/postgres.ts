@@ -1,13 +1,14 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { DuplicateClientIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
+import { PostgresSandboxState } from './postgres-sandbox.js';
+import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
 
 // Versioned migrations, applied in order on start under an advisory lock, so that two
 // instances starting at once apply each exactly once. Append; never edit a released one.
 // Timestamps are kept as the ISO 8601 text the API returns, and metadata as the `json` it
 // was sent (key order kept), as in the SQLite store, so values round-trip exactly whatever
 // the backend; `metadata_index` is the same document as `jsonb`, for the GIN index.
-const MIGRATIONS: { version: number; sql: string }[] = [
+export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 1,
     sql: `
@@ -30,6 +31,37 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX oauth_apps_provider ON oauth_apps (provider, seq);
       CREATE INDEX oauth_apps_health ON oauth_apps (health_status, seq);
       CREATE INDEX oauth_apps_metadata ON oauth_apps USING gin (metadata_index jsonb_path_ops);`,
+  },
+  {
+    // Namespaces: ids and provider + client_id unique per namespace ('' is the default one);
+    // the sandbox's namespaces and faults move into the database, shared by every instance.
+    version: 2,
+    sql: `
+      ALTER TABLE oauth_apps ADD COLUMN namespace text NOT NULL DEFAULT '';
+      ALTER TABLE oauth_apps DROP CONSTRAINT oauth_apps_pkey, ADD PRIMARY KEY (namespace, id);
+      ALTER TABLE oauth_apps DROP CONSTRAINT oauth_apps_provider_client_id,
+        ADD CONSTRAINT oauth_apps_provider_client_id UNIQUE (namespace, provider, client_id);
+      DROP INDEX oauth_apps_provider;
+      DROP INDEX oauth_apps_health;
+      CREATE INDEX oauth_apps_namespace ON oauth_apps (namespace, seq);
+      CREATE INDEX oauth_apps_provider ON oauth_apps (namespace, provider, seq);
+      CREATE INDEX oauth_apps_health ON oauth_apps (namespace, health_status, seq);
+      CREATE TABLE sandbox_namespaces (
+        id            uuid PRIMARY KEY,
+        token_hash    bytea NOT NULL UNIQUE,
+        seed          json NOT NULL,
+        ttl_ms        bigint NOT NULL,
+        created_at    bigint NOT NULL,
+        last_used_at  bigint NOT NULL
+      );
+      CREATE TABLE sandbox_faults (
+        seq         bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id          uuid PRIMARY KEY,
+        namespace   text NOT NULL,
+        definition  json NOT NULL,
+        remaining   integer
+      );
+      CREATE INDEX sandbox_faults_namespace ON sandbox_faults (namespace, seq);`,
   },
 ];
 
@@ -72,9 +104,13 @@ const NEXT_UPDATED_AT = `to_char(greatest(clock_timestamp(), updated_at::timesta
  * sandboxes, or test runs, can share one database.
  */
 export class PostgresStore implements OauthAppStore {
+  private readonly views = new Map<string, OauthAppStore>();
+
   private constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    readonly sandbox: PostgresSandboxState,
+    private readonly namespace = DEFAULT_NAMESPACE,
   ) {}
 
   static async open(databaseUrl: string): Promise<PostgresStore> {
@@ -88,7 +124,7 @@ export class PostgresStore implements OauthAppStore {
     // An idle client that loses its connection must not crash the process.
     pool.on('error', () => undefined);
     const location = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}${schema ? ` (schema ${schema})` : ''}`;
-    const store = new PostgresStore(pool, location);
+    const store = new PostgresStore(pool, location, new PostgresSandboxState(pool, url.toString(), schema));
     try {
       await store.migrate(schema);
     } catch (err) {
@@ -121,12 +157,23 @@ export class PostgresStore implements OauthAppStore {
     }
   }
 
+  inNamespace(id: string): OauthAppStore {
+    if (id === this.namespace) return this;
+    let view = this.views.get(id);
+    if (!view) {
+      view = new PostgresStore(this.pool, this.location, this.sandbox, id);
+      if (this.views.size >= 256) this.views.clear();
+      this.views.set(id, view);
+    }
+    return view;
+  }
+
   async create(app: NewApp): Promise<OauthApp> {
     const now = new Date().toISOString();
     const created_at = app.created_at ?? now;
     try {
       const { rows } = await this.pool.query<Row>(
-        `INSERT INTO oauth_apps (${COLUMNS}, metadata_index) VALUES ($1, $2, $3, $4, $5, $6::text::json, $7, $8, $9, $10, $11, $6::text::jsonb) RETURNING ${COLUMNS}`,
+        `INSERT INTO oauth_apps (${COLUMNS}, metadata_index, namespace) VALUES ($1, $2, $3, $4, $5, $6::text::json, $7, $8, $9, $10, $11, $6::text::jsonb, $12) RETURNING ${COLUMNS}`,
         [
           app.id ?? randomUUID(),
           app.provider,
@@ -139,28 +186,31 @@ export class PostgresStore implements OauthAppStore {
           app.health?.time ?? created_at,
           created_at,
           app.updated_at ?? created_at,
+          this.namespace,
         ],
       );
       return toApp(rows[0]!);
     } catch (err) {
-      if ((err as { constraint?: string }).constraint === 'oauth_apps_provider_client_id') throw new DuplicateClientIdError();
+      const constraint = (err as { constraint?: string }).constraint;
+      if (constraint === 'oauth_apps_provider_client_id') throw new DuplicateClientIdError();
+      if (constraint === 'oauth_apps_pkey') throw new DuplicateIdError();
       throw err;
     }
   }
 
   async get(id: string): Promise<OauthApp | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM oauth_apps WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM oauth_apps WHERE namespace = $1 AND id = $2`, [this.namespace, id]);
     return rows[0] && toApp(rows[0]);
   }
 
   async list(filter: ListFilter): Promise<OauthApp[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
+    const where: string[] = ['namespace = $1'];
+    const params: unknown[] = [this.namespace];
     const add = (sql: string, value: unknown) => (params.push(value), where.push(sql.replace('?', `$${params.length}`)));
     if (filter.provider) add('provider = ?', filter.provider);
     if (filter.healthStatus) add('health_status = ?', filter.healthStatus);
     if (filter.metadata && Object.keys(filter.metadata).length) add('metadata_index @> ?::jsonb', JSON.stringify(filter.metadata));
-    const sql = `SELECT ${COLUMNS} FROM oauth_apps ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
+    const sql = `SELECT ${COLUMNS} FROM oauth_apps WHERE ${where.join(' AND ')} ORDER BY seq`;
     return (await this.pool.query<Row>(sql, params)).rows.map(toApp);
   }
 
@@ -169,33 +219,34 @@ export class PostgresStore implements OauthAppStore {
       `UPDATE oauth_apps SET name = coalesce($2, name), client_secret = coalesce($3, client_secret),
          metadata = coalesce($4::text::json, metadata), metadata_index = coalesce($4::text::jsonb, metadata_index),
          updated_at = ${NEXT_UPDATED_AT}
-       WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, patch.name ?? null, patch.client_secret ?? null, patch.metadata ? JSON.stringify(patch.metadata) : null],
+       WHERE id = $1 AND namespace = $5 RETURNING ${COLUMNS}`,
+      [id, patch.name ?? null, patch.client_secret ?? null, patch.metadata ? JSON.stringify(patch.metadata) : null, this.namespace],
     );
     return rows[0] && toApp(rows[0]);
   }
 
   async setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined> {
     const { rows } = await this.pool.query<Row>(
-      `UPDATE oauth_apps SET health_status = $2, health_notes = $3::jsonb, health_time = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, health.status, JSON.stringify(health.notes), new Date().toISOString()],
+      `UPDATE oauth_apps SET health_status = $2, health_notes = $3::jsonb, health_time = $4 WHERE id = $1 AND namespace = $5 RETURNING ${COLUMNS}`,
+      [id, health.status, JSON.stringify(health.notes), new Date().toISOString(), this.namespace],
     );
     return rows[0] && toApp(rows[0]);
   }
 
   async delete(id: string): Promise<boolean> {
-    return ((await this.pool.query('DELETE FROM oauth_apps WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    return ((await this.pool.query('DELETE FROM oauth_apps WHERE namespace = $1 AND id = $2', [this.namespace, id])).rowCount ?? 0) > 0;
   }
 
   async count(): Promise<number> {
-    return Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM oauth_apps')).rows[0]!.n);
+    return Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM oauth_apps WHERE namespace = $1', [this.namespace])).rows[0]!.n);
   }
 
   async clear(): Promise<void> {
-    await this.pool.query('DELETE FROM oauth_apps');
+    await this.pool.query('DELETE FROM oauth_apps WHERE namespace = $1', [this.namespace]);
   }
 
   async close(): Promise<void> {
+    await this.sandbox.close();
     if (!this.pool.ended) await this.pool.end();
   }
 }

@@ -3,38 +3,102 @@ import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { contains, jsonFacts } from './contains.js';
-import { DuplicateClientIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
+import { SqliteSandboxState } from './sqlite-sandbox.js';
+import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
 import { nextTimestamp } from './time.js';
 
-// metadata_facts indexes the metadata filter: one row per leaf / node of each app's metadata
-// (see jsonFacts), so a containment filter becomes index lookups instead of a scan.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS oauth_apps (
-  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-  id             TEXT NOT NULL UNIQUE,
-  provider       TEXT NOT NULL,
-  name           TEXT NOT NULL,
-  client_id      TEXT NOT NULL,
-  client_secret  TEXT NOT NULL,
-  metadata       TEXT NOT NULL,
-  health_status  TEXT NOT NULL,
-  health_notes   TEXT NOT NULL,
-  health_time    TEXT NOT NULL,
-  created_at     TEXT NOT NULL,
-  updated_at     TEXT NOT NULL,
-  UNIQUE (provider, client_id)
-);
--- (filter column, seq): the list filters find their rows already in creation order, no sort.
-CREATE INDEX IF NOT EXISTS oauth_apps_provider ON oauth_apps (provider, seq);
-CREATE INDEX IF NOT EXISTS oauth_apps_health ON oauth_apps (health_status, seq);
-CREATE TABLE IF NOT EXISTS metadata_facts (
-  path    TEXT NOT NULL,
-  value   TEXT NOT NULL,
-  app_seq INTEGER NOT NULL REFERENCES oauth_apps (seq) ON DELETE CASCADE,
-  PRIMARY KEY (path, value, app_seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS metadata_facts_app ON metadata_facts (app_seq);
-`;
+// Versioned migrations (PRAGMA user_version), applied in order on open inside one
+// IMMEDIATE transaction, so two processes opening one file apply each exactly once.
+// Append; never edit a released one. metadata_facts indexes the metadata filter: one row per
+// leaf / node of each app's metadata (see jsonFacts), so a containment filter becomes index
+// lookups instead of a scan.
+export const MIGRATIONS: string[] = [
+  // 1: the first layout (files from before versioning hold exactly this, at user_version 0).
+  `CREATE TABLE IF NOT EXISTS oauth_apps (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,
+    provider       TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    client_id      TEXT NOT NULL,
+    client_secret  TEXT NOT NULL,
+    metadata       TEXT NOT NULL,
+    health_status  TEXT NOT NULL,
+    health_notes   TEXT NOT NULL,
+    health_time    TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    UNIQUE (provider, client_id)
+  );
+  CREATE INDEX IF NOT EXISTS oauth_apps_provider ON oauth_apps (provider, seq);
+  CREATE INDEX IF NOT EXISTS oauth_apps_health ON oauth_apps (health_status, seq);
+  CREATE TABLE IF NOT EXISTS metadata_facts (
+    path    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    app_seq INTEGER NOT NULL REFERENCES oauth_apps (seq) ON DELETE CASCADE,
+    PRIMARY KEY (path, value, app_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS metadata_facts_app ON metadata_facts (app_seq);`,
+  // 2: namespaces. SQLite cannot change a UNIQUE constraint in place: the table is rebuilt
+  // (its documented procedure, foreign keys off meanwhile), apps keeping their seq.
+  // (filter column, seq) indexes: each namespace's lists come out in order without a sort.
+  `CREATE TABLE oauth_apps_v2 (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace      TEXT NOT NULL DEFAULT '',
+    id             TEXT NOT NULL,
+    provider       TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    client_id      TEXT NOT NULL,
+    client_secret  TEXT NOT NULL,
+    metadata       TEXT NOT NULL,
+    health_status  TEXT NOT NULL,
+    health_notes   TEXT NOT NULL,
+    health_time    TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    UNIQUE (namespace, id),
+    UNIQUE (namespace, provider, client_id)
+  );
+  INSERT INTO oauth_apps_v2 (seq, namespace, id, provider, name, client_id, client_secret, metadata, health_status, health_notes, health_time, created_at, updated_at)
+    SELECT seq, '', id, provider, name, client_id, client_secret, metadata, health_status, health_notes, health_time, created_at, updated_at FROM oauth_apps;
+  DROP TABLE oauth_apps;
+  ALTER TABLE oauth_apps_v2 RENAME TO oauth_apps;
+  CREATE INDEX oauth_apps_namespace ON oauth_apps (namespace, seq);
+  CREATE INDEX oauth_apps_provider ON oauth_apps (namespace, provider, seq);
+  CREATE INDEX oauth_apps_health ON oauth_apps (namespace, health_status, seq);
+  CREATE TABLE sandbox_namespaces (
+    id            TEXT PRIMARY KEY,
+    token_hash    BLOB NOT NULL UNIQUE,
+    seed          TEXT NOT NULL,
+    ttl_ms        INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER NOT NULL
+  );
+  CREATE TABLE sandbox_faults (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    namespace   TEXT NOT NULL,
+    definition  TEXT NOT NULL,
+    remaining   INTEGER
+  );
+  CREATE INDEX sandbox_faults_namespace ON sandbox_faults (namespace, seq);`,
+];
+
+function migrate(db: Database.Database) {
+  // foreign_keys cannot change inside a transaction; off, the rebuild's DROP does not cascade.
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+      if (version < MIGRATIONS.length) {
+        if ((db.pragma('foreign_key_check') as unknown[]).length) throw new Error('SQLite migration broke a foreign key');
+        db.pragma(`user_version = ${MIGRATIONS.length}`);
+      }
+    }).immediate();
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
+}
 
 interface Row {
   seq: number;
@@ -63,50 +127,37 @@ const toApp = (r: Row): OauthApp => ({
   updated_at: r.updated_at,
 });
 
-/** SQLite on better-sqlite3: WAL, synchronous statements wrapped in the async interface. */
-export class SqliteStore implements OauthAppStore {
-  readonly location: string;
-  private readonly db: Database.Database;
-  private readonly stmt;
+/** One open database, shared by the store's views of every namespace. */
+class Core {
+  readonly stmt;
   // Transaction wrappers, made once (better-sqlite3 builds a new wrapper per transaction() call).
-  private readonly createInTx: (app: NewApp) => OauthApp;
-  private readonly updateInTx: (id: string, patch: UpdateInput) => OauthApp | undefined;
-
-  /** `file` is a path or `:memory:`. */
-  constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-    this.location = file === ':memory:' ? 'SQLite in memory (nothing is kept)' : `SQLite file ${resolve(file)}`;
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL under WAL survives a process crash (kill -9) with every committed write; only an
-    // OS crash or power loss can drop the last transactions.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.stmt = {
-      insert: this.db.prepare(`INSERT INTO oauth_apps (id, provider, name, client_id, client_secret, metadata,
-        health_status, health_notes, health_time, created_at, updated_at)
-        VALUES (@id, @provider, @name, @client_id, @client_secret, @metadata,
-        @health_status, @health_notes, @health_time, @created_at, @updated_at)`),
-      insertFact: this.db.prepare('INSERT INTO metadata_facts (path, value, app_seq) VALUES (?, ?, ?)'),
-      deleteFacts: this.db.prepare('DELETE FROM metadata_facts WHERE app_seq = ?'),
-      get: this.db.prepare<[string], Row>('SELECT * FROM oauth_apps WHERE id = ?'),
-      update: this.db.prepare(`UPDATE oauth_apps SET name = @name, client_secret = @client_secret,
-        metadata = @metadata, updated_at = @updated_at WHERE seq = @seq`),
-      setHealth: this.db.prepare(`UPDATE oauth_apps SET health_status = @status, health_notes = @notes,
-        health_time = @time WHERE seq = @seq`),
-      delete: this.db.prepare('DELETE FROM oauth_apps WHERE id = ?'),
-      clear: this.db.prepare('DELETE FROM oauth_apps'),
-      count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM oauth_apps'),
-    };
-    this.createInTx = this.db.transaction((app: NewApp) => this.createTx(app));
-    this.updateInTx = this.db.transaction((id: string, patch: UpdateInput) => this.updateTx(id, patch));
-  }
-
+  readonly createInTx: (ns: string, app: NewApp) => OauthApp;
+  readonly updateInTx: (ns: string, id: string, patch: UpdateInput) => OauthApp | undefined;
   // A handful of filter shapes recur; preparing each once keeps SQL parsing off the hot path.
   private readonly statements = new Map<string, Database.Statement<unknown[], Row>>();
-  private prepared(sql: string) {
+
+  constructor(readonly db: Database.Database) {
+    this.stmt = {
+      insert: db.prepare(`INSERT INTO oauth_apps (namespace, id, provider, name, client_id, client_secret, metadata,
+        health_status, health_notes, health_time, created_at, updated_at)
+        VALUES (@namespace, @id, @provider, @name, @client_id, @client_secret, @metadata,
+        @health_status, @health_notes, @health_time, @created_at, @updated_at)`),
+      insertFact: db.prepare('INSERT INTO metadata_facts (path, value, app_seq) VALUES (?, ?, ?)'),
+      deleteFacts: db.prepare('DELETE FROM metadata_facts WHERE app_seq = ?'),
+      get: db.prepare<[string, string], Row>('SELECT * FROM oauth_apps WHERE namespace = ? AND id = ?'),
+      update: db.prepare(`UPDATE oauth_apps SET name = @name, client_secret = @client_secret,
+        metadata = @metadata, updated_at = @updated_at WHERE seq = @seq`),
+      setHealth: db.prepare(`UPDATE oauth_apps SET health_status = @status, health_notes = @notes,
+        health_time = @time WHERE seq = @seq`),
+      delete: db.prepare('DELETE FROM oauth_apps WHERE namespace = ? AND id = ?'),
+      clear: db.prepare('DELETE FROM oauth_apps WHERE namespace = ?'),
+      count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM oauth_apps WHERE namespace = ?'),
+    };
+    this.createInTx = db.transaction((ns: string, app: NewApp) => this.createTx(ns, app));
+    this.updateInTx = db.transaction((ns: string, id: string, patch: UpdateInput) => this.updateTx(ns, id, patch));
+  }
+
+  prepared(sql: string) {
     let s = this.statements.get(sql);
     if (!s) {
       s = this.db.prepare<unknown[], Row>(sql);
@@ -119,10 +170,11 @@ export class SqliteStore implements OauthAppStore {
     for (const f of jsonFacts(metadata)) this.stmt.insertFact.run(f.path, f.value, seq);
   }
 
-  private readonly createTx = (app: NewApp): OauthApp => {
+  private createTx(namespace: string, app: NewApp): OauthApp {
     const now = new Date().toISOString();
     const created_at = app.created_at ?? now;
     const row = {
+      namespace,
       id: app.id ?? randomUUID(),
       provider: app.provider,
       name: app.name,
@@ -139,42 +191,18 @@ export class SqliteStore implements OauthAppStore {
     try {
       seq = this.stmt.insert.run(row).lastInsertRowid;
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('client_id')) {
-        throw new DuplicateClientIdError();
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        if (String(err).includes('client_id')) throw new DuplicateClientIdError();
+        if (String(err).includes('oauth_apps.id')) throw new DuplicateIdError();
       }
       throw err;
     }
     this.indexMetadata(seq, app.metadata ?? {});
     return toApp({ ...row, seq: Number(seq) } as Row);
-  };
-
-  async create(app: NewApp): Promise<OauthApp> {
-    return this.createInTx(app);
   }
 
-  async get(id: string): Promise<OauthApp | undefined> {
-    const row = this.stmt.get.get(id);
-    return row && toApp(row);
-  }
-
-  async list(filter: ListFilter): Promise<OauthApp[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.provider) (where.push('provider = ?'), params.push(filter.provider));
-    if (filter.healthStatus) (where.push('health_status = ?'), params.push(filter.healthStatus));
-    // A few facts narrow enough; more would only lengthen the SQL (containment checks them all).
-    for (const f of jsonFacts(filter.metadata ?? {}).slice(0, 16)) {
-      where.push('seq IN (SELECT app_seq FROM metadata_facts WHERE path = ? AND value = ?)');
-      params.push(f.path, f.value);
-    }
-    const sql = `SELECT * FROM oauth_apps ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
-    const apps = this.prepared(sql).all(...params).map(toApp);
-    // The facts narrow; containment decides (facts cannot tell which array element matched).
-    return filter.metadata ? apps.filter((a) => contains(a.metadata, filter.metadata)) : apps;
-  }
-
-  private readonly updateTx = (id: string, patch: UpdateInput): OauthApp | undefined => {
-    const row = this.stmt.get.get(id);
+  private updateTx(namespace: string, id: string, patch: UpdateInput): OauthApp | undefined {
+    const row = this.stmt.get.get(namespace, id);
     if (!row) return undefined;
     const next: Row = {
       ...row,
@@ -189,33 +217,100 @@ export class SqliteStore implements OauthAppStore {
       this.indexMetadata(row.seq, patch.metadata);
     }
     return toApp(next);
-  };
+  }
+}
+
+/** SQLite on better-sqlite3: WAL, synchronous statements wrapped in the async interface. */
+export class SqliteStore implements OauthAppStore {
+  readonly location: string;
+  readonly sandbox: SandboxState;
+  private readonly core: Core;
+  private readonly views = new Map<string, OauthAppStore>();
+
+  /** `file` is a path or `:memory:`; another SqliteStore gives a view of its database from `namespace`. */
+  constructor(
+    file: string | SqliteStore,
+    private readonly namespace = DEFAULT_NAMESPACE,
+  ) {
+    if (file instanceof SqliteStore) {
+      ({ location: this.location, core: this.core, sandbox: this.sandbox } = file);
+      return;
+    }
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    this.location = file === ':memory:' ? 'SQLite in memory (nothing is kept)' : `SQLite file ${resolve(file)}`;
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // NORMAL under WAL survives a process crash (kill -9) with every committed write; only an
+    // OS crash or power loss can drop the last transactions.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    this.core = new Core(db);
+    this.sandbox = new SqliteSandboxState(db);
+  }
+
+  inNamespace(id: string): OauthAppStore {
+    if (id === this.namespace) return this;
+    let view = this.views.get(id);
+    if (!view) {
+      view = new SqliteStore(this, id);
+      // Views are tiny, but namespaces come and go: keep a bounded few.
+      if (this.views.size >= 256) this.views.clear();
+      this.views.set(id, view);
+    }
+    return view;
+  }
+
+  async create(app: NewApp): Promise<OauthApp> {
+    return this.core.createInTx(this.namespace, app);
+  }
+
+  async get(id: string): Promise<OauthApp | undefined> {
+    const row = this.core.stmt.get.get(this.namespace, id);
+    return row && toApp(row);
+  }
+
+  async list(filter: ListFilter): Promise<OauthApp[]> {
+    const where: string[] = ['namespace = ?'];
+    const params: unknown[] = [this.namespace];
+    if (filter.provider) (where.push('provider = ?'), params.push(filter.provider));
+    if (filter.healthStatus) (where.push('health_status = ?'), params.push(filter.healthStatus));
+    // A few facts narrow enough; more would only lengthen the SQL (containment checks them all).
+    for (const f of jsonFacts(filter.metadata ?? {}).slice(0, 16)) {
+      where.push('seq IN (SELECT app_seq FROM metadata_facts WHERE path = ? AND value = ?)');
+      params.push(f.path, f.value);
+    }
+    const sql = `SELECT * FROM oauth_apps WHERE ${where.join(' AND ')} ORDER BY seq`;
+    const apps = this.core.prepared(sql).all(...params).map(toApp);
+    // The facts narrow; containment decides (facts cannot tell which array element matched).
+    return filter.metadata ? apps.filter((a) => contains(a.metadata, filter.metadata)) : apps;
+  }
 
   async update(id: string, patch: UpdateInput): Promise<OauthApp | undefined> {
-    return this.updateInTx(id, patch);
+    return this.core.updateInTx(this.namespace, id, patch);
   }
 
   async setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined> {
-    const row = this.stmt.get.get(id);
+    const row = this.core.stmt.get.get(this.namespace, id);
     if (!row) return undefined;
     const time = new Date().toISOString();
-    this.stmt.setHealth.run({ seq: row.seq, status: health.status, notes: JSON.stringify(health.notes), time });
+    this.core.stmt.setHealth.run({ seq: row.seq, status: health.status, notes: JSON.stringify(health.notes), time });
     return toApp({ ...row, health_status: health.status, health_notes: JSON.stringify(health.notes), health_time: time });
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.stmt.delete.run(id).changes > 0;
+    return this.core.stmt.delete.run(this.namespace, id).changes > 0;
   }
 
   async count(): Promise<number> {
-    return this.stmt.count.get()!.n;
+    return this.core.stmt.count.get(this.namespace)!.n;
   }
 
   async clear(): Promise<void> {
-    this.stmt.clear.run();
+    this.core.stmt.clear.run(this.namespace);
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.core.db.open) this.core.db.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { components } from 'oauth-apps-api-client';
+import type { sandboxComponents } from 'oauth-apps-api-client/sandbox';
 
 type Schemas = components['schemas'];
 export type OauthApp = Schemas['OauthApp'];
@@ -19,6 +20,14 @@ export interface ListFilter {
   metadata?: Metadata;
 }
 
+/** Another app of the namespace already has this id (only fixtures choose ids). */
+export class DuplicateIdError extends Error {
+  constructor() {
+    super('An OAuth app with this id already exists');
+    this.name = 'DuplicateIdError';
+  }
+}
+
 /** Another app already has this provider + client_id. */
 export class DuplicateClientIdError extends Error {
   constructor() {
@@ -27,8 +36,13 @@ export class DuplicateClientIdError extends Error {
   }
 }
 
+/** The default namespace: the server's own token, and every store opened without one. */
+export const DEFAULT_NAMESPACE = '';
+
 /**
- * Where OAuth apps live. Every call is async so that a networked backend (PostgreSQL) fits
+ * Where OAuth apps live, seen from one namespace (the default one unless `inNamespace` says
+ * otherwise): ids and provider + client_id are unique per namespace, and no call reaches
+ * another namespace's apps. Every call is async so that a networked backend (PostgreSQL) fits
  * behind the same interface as the embedded one. Apps come back with their real secret;
  * masking is the HTTP layer's job.
  */
@@ -43,7 +57,64 @@ export interface OauthAppStore {
   setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined>;
   delete(id: string): Promise<boolean>;
   count(): Promise<number>;
-  /** Removes every app (sandbox reset). */
+  /** Removes every app of this namespace (sandbox reset). */
   clear(): Promise<void>;
+  /** The same database seen from namespace `id` (DEFAULT_NAMESPACE: the default one). */
+  inNamespace(id: string): OauthAppStore;
+  /** The sandbox's own state (namespaces, faults), in the same database. */
+  readonly sandbox: SandboxState;
   close(): Promise<void>;
+}
+
+export type SeedApp = sandboxComponents['schemas']['SeedApp'];
+export type Fault = sandboxComponents['schemas']['Fault'];
+
+/** A namespace as stored: never its token, only the token's SHA-256 digest. Times in epoch ms. */
+export interface NamespaceRecord {
+  id: string;
+  tokenHash: Buffer;
+  ttlMs: number;
+  createdAt: number;
+  lastUsedAt: number;
+}
+
+/**
+ * The sandbox's state that every instance on one database must share: namespaces, their
+ * seeds and the faults of every namespace. Times are the caller's clock (epoch ms).
+ */
+export interface SandboxState {
+  /** Inserts unless `max` namespaces are already live at `now` (then false); expired ones are removed first. */
+  createNamespace(ns: NamespaceRecord, seed: SeedApp[], max: number, now: number): Promise<boolean>;
+  namespaceByTokenHash(tokenHash: Buffer): Promise<NamespaceRecord | undefined>;
+  touchNamespace(id: string, now: number): Promise<void>;
+  /** Live namespaces, oldest first. */
+  listNamespaces(now: number): Promise<NamespaceRecord[]>;
+  namespaceSeed(id: string): Promise<SeedApp[] | undefined>;
+  setNamespaceSeed(id: string, seed: SeedApp[]): Promise<void>;
+  /** Removes a namespace with its apps and faults. */
+  deleteNamespace(id: string): Promise<boolean>;
+  /** Removes every namespace unused for its time to live; returns how many. */
+  deleteExpiredNamespaces(now: number): Promise<number>;
+
+  addFault(namespace: string, fault: Fault): Promise<void>;
+  /** Oldest first. */
+  listFaults(namespace: string): Promise<Fault[]>;
+  removeFault(namespace: string, id: string): Promise<boolean>;
+  clearFaults(namespace: string): Promise<number>;
+  /**
+   * Uses one call of a listed fault, atomically across instances: a fault limited to N calls
+   * is granted N times in all (an atomic decrement), then removed. False when another call
+   * used it up first.
+   */
+  useFault(namespace: string, fault: Fault): Promise<boolean>;
+  /** The namespaces that have at least one fault. */
+  namespacesWithFaults(): Promise<Set<string>>;
+  /**
+   * Calls `listener` whenever another instance on this database changes faults (PostgreSQL
+   * LISTEN/NOTIFY); `connected(false)` when that channel is down and changes may be missed.
+   * A no-op on SQLite, whose file one process serves.
+   */
+  watchFaults(listener: () => void, connected: (up: boolean) => void): Promise<void>;
+  /** Tells the other instances that faults changed; resolves once the database has sent the news to them. */
+  announceFaultChange(): Promise<void>;
 }

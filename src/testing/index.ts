@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import inject from 'light-my-request';
 import type { HttpHandler } from 'msw';
+import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
 import { createLogger } from '../server/logger.js';
 import { openApp } from '../server/open.js';
@@ -37,6 +38,12 @@ export interface InProcessApi {
    * Needs the optional peer dependency `msw` (v3).
    */
   mswHandlers(baseUrl: string): Promise<HttpHandler[]>;
+  /**
+   * An isolated namespace of this API (its own apps, seed, faults), with typed clients bound
+   * to its token and to this API's `fetch`: for tests that share one API but must not see each
+   * other's data. Needs the sandbox (on by default).
+   */
+  createNamespace(options?: Pick<NamespaceOptions, 'seed' | 'ttlSeconds'>): Promise<SandboxNamespace>;
   /** Closes the in-memory database. Requests after close are refused. */
   close(): Promise<void>;
 }
@@ -57,9 +64,10 @@ export interface InProcessApi {
  */
 export async function createInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
   const seed = options.seed === false ? [] : options.seed ? checkSeed(options.seed, 'the seed option') : await loadSeedFile(defaultSeedFile);
-  const { app, store } = await openApp({
+  const token = options.token ?? 'test-token';
+  const { app, close } = await openApp({
     databaseUrl: 'sqlite::memory:',
-    token: options.token ?? 'test-token',
+    token,
     // Tests want their own output, not a line per request; secrets never reach the log anyway.
     logger: createLogger({ level: 'silent', destination: { write: () => true } }),
     seed,
@@ -71,8 +79,10 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     if (closed) return Promise.reject(new TypeError('fetch failed: the in-process API is closed'));
     return dispatch(app, request, pathPrefix);
   };
+  const fetch: typeof globalThis.fetch = (input, init) => answer(input instanceof Request && init === undefined ? input : new Request(relativeToLocalhost(input), init));
   return {
-    fetch: (input, init) => answer(input instanceof Request && init === undefined ? input : new Request(relativeToLocalhost(input), init)),
+    fetch,
+    createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
     async mswHandlers(baseUrl) {
       const { http } = await import('msw');
       const base = new URL(baseUrl);
@@ -82,7 +92,7 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     async close() {
       if (closed) return;
       closed = true;
-      await store.close();
+      await close();
     },
   };
 }

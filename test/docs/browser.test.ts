@@ -53,6 +53,7 @@ describe.skipIf(process.env.TEST_STORE === 'postgres').each(cases)('%s', (_title
       const shot = (what: string) => tab.screenshot({ path: join(screenshots, `${page.name}-${source.name}-${viewport.width}-${what}.png`) });
       await expectNoOverflow(tab);
       if (viewport.width < 600) await expectMenuButtonClearOfText(tab);
+      await expectNoWordBrokenInTitles(tab);
       await shot('top');
 
       // The guides' links to the other page and the spec downloads resolve next to the page.
@@ -100,6 +101,14 @@ describe.skipIf(process.env.TEST_STORE === 'postgres').each(cases)('%s', (_title
       const sample = tab.locator('pre, code').filter({ hasText: curl }).first();
       await sample.scrollIntoViewIfNeeded();
       await poll(() => sample.isVisible()).toBe(true);
+      // The language menu moves while the page renders further operations: retry the choice.
+      const typescript = target.samples.find((s) => s.label === 'TypeScript')!.source.split('\n').find((line) => line.startsWith('import'))!;
+      const typescriptSample = tab.locator('pre, code').filter({ hasText: typescript, visible: true }).first();
+      await poll(async () => {
+        await tab.locator('#redoc button').filter({ hasText: /^curl$/, visible: true }).first().click({ force: true, timeout: 2000 }).catch(() => undefined);
+        await tab.getByText('TypeScript', { exact: true }).filter({ visible: true }).first().click({ force: true, timeout: 2000 }).catch(() => undefined);
+        return typescriptSample.count();
+      }, 'the TypeScript sample, chosen in the language menu').toBeGreaterThan(0);
       await expectNoOverflow(tab);
 
       expect(refused, 'requests to other hosts').toEqual([]);
@@ -140,6 +149,26 @@ async function expectOperationOpen(tab: Page, op: DocumentedOperation) {
 async function expectNoOverflow(tab: Page) {
   const [scrollWidth, innerWidth] = await tab.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   expect(scrollWidth, 'page wider than the viewport').toBeLessThanOrEqual(innerWidth!);
+}
+
+/** Headings wrap between words: no word of a title is split over two lines ("Manage-ment"). */
+async function expectNoWordBrokenInTitles(tab: Page) {
+  const broken = await tab.locator('#redoc h1, #redoc h2').evaluateAll((headings) =>
+    headings.flatMap((h) => {
+      const text = h.firstChild?.nodeType === Node.TEXT_NODE ? (h.firstChild as Text) : null;
+      if (!text) return [];
+      const words: string[] = [];
+      for (const match of text.data.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(text, match.index!);
+        range.setEnd(text, match.index! + match[0].length);
+        const lines = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+        if (lines.size > 1) words.push(match[0]);
+      }
+      return words;
+    }),
+  );
+  expect(broken, 'words broken across lines in titles').toEqual([]);
 }
 
 /** On a phone the menu opens from a button: it must not sit on the text, and it must open the menu. */

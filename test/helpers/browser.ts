@@ -33,16 +33,38 @@ export interface OfflinePage {
 export async function offlinePage(browser: Browser, allowedOrigins: string[], viewport = { width: 1440, height: 900 }): Promise<OfflinePage> {
   const context = await browser.newContext({ viewport });
   const refused: string[] = [];
-  const errors: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    const allowed = url.startsWith('data:') || url.startsWith('blob:') || allowedOrigins.some((o) => url.startsWith(o));
-    if (allowed) return route.continue();
+    if (isAllowed(url, allowedOrigins)) return route.continue();
     refused.push(url);
     return route.abort('blockedbyclient');
   });
+  return { context, refused, ...(await watchedPage(context)) };
+}
+
+/**
+ * The same guarantee without Playwright's request interception, for pages whose cross-origin
+ * calls must meet the server's own CORS answers: while routing is on, Playwright answers CORS
+ * preflights itself, so a server sending no CORS headers would still receive the request.
+ * Here every host but the allowed ones is sent to a proxy that does not exist, and so refused.
+ */
+export async function offlinePageWithRealCors(browser: Browser, allowedOrigins: string[], viewport = { width: 1440, height: 900 }): Promise<OfflinePage> {
+  const bypass = allowedOrigins.map((o) => new URL(o).host).join(',');
+  const context = await browser.newContext({ viewport, proxy: { server: 'http://127.0.0.1:9', bypass } });
+  const refused: string[] = [];
+  context.on('requestfailed', (request) => void (isAllowed(request.url(), allowedOrigins) || refused.push(request.url())));
+  return { context, refused, ...(await watchedPage(context)) };
+}
+
+function isAllowed(url: string, allowedOrigins: string[]): boolean {
+  return url.startsWith('data:') || url.startsWith('blob:') || allowedOrigins.some((o) => url === o || url.startsWith(`${o}/`));
+}
+
+/** A new page of the context, recording console errors and uncaught page errors. */
+async function watchedPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
+  const errors: string[] = [];
   const page = await context.newPage();
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
-  return { context, page, refused, errors };
+  return { page, errors };
 }

@@ -31,3 +31,16 @@ export async function startChildServer(args: { databaseUrl: string; token: strin
   });
   return { url, child, output: () => out, exited };
 }
+
+/**
+ * Ends a child spawned with `detached: true` together with its whole process group: a server
+ * started through `npm start` or `npx` is npm's grandchild, which killing npm alone leaves running.
+ */
+export function stopProcessGroup(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}

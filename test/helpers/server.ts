@@ -3,7 +3,7 @@ import { createOauthAppsClient } from 'oauth-apps-api-client';
 import type { CorsOrigins } from '../../src/server/cors.js';
 import { createLogger } from '../../src/server/logger.js';
 import type { SeedApp } from '../../src/sandbox/seed.js';
-import { serve, type RunningServer } from '../../src/server/serve.js';
+import { serve, type RunningServer, type ServeConfig } from '../../src/server/serve.js';
 import { specValidator } from '../../src/spec/index.js';
 import { dropTestSchemas, freshDatabaseUrl } from './database.js';
 
@@ -29,7 +29,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** The reference server on port 0 with response validation on, plus a typed client that records bodies. */
-export async function startServer(options: { databaseUrl?: string; corsOrigins?: CorsOrigins; seed?: SeedApp[] } = {}): Promise<TestServer> {
+export async function startServer(options: { databaseUrl?: string; corsOrigins?: CorsOrigins; seed?: SeedApp[]; config?: Partial<ServeConfig> } = {}): Promise<TestServer> {
   const logLines: string[] = [];
   const responseBodies: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(line) } });
@@ -44,6 +44,7 @@ export async function startServer(options: { databaseUrl?: string; corsOrigins?:
     logger,
     corsOrigins: options.corsOrigins,
     seed: options.seed,
+    ...options.config,
   });
   const recordingFetch = async (input: Request) => {
     const res = await fetch(input);

@@ -35,7 +35,8 @@ export interface paths {
         get?: never;
         /**
          * Replace the seed data and reset to it
-         * @description Makes these apps the seed (until the server restarts), then resets to them: every
+         * @description Makes these apps the seed (of a namespace, for its lifetime; of the default namespace,
+         *     until the server restarts), then resets to them: every
          *     other app is deleted and every fault cleared. Lets a test suite bring its own fixtures.
          */
         put: operations["replaceSeed"];
@@ -121,6 +122,59 @@ export interface paths {
          * @description Removes one fault by its ID.
          */
         delete: operations["deleteFault"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sandbox/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List live namespaces
+         * @description Every namespace that has not expired, oldest first; never their tokens. Needs the server's own token.
+         */
+        get: operations["listNamespaces"];
+        put?: never;
+        /**
+         * Create a namespace
+         * @description Creates an isolated namespace, loaded with the server's seed (or the `seed` given, or
+         *     empty with `seed: false`), and returns its token: send it as
+         *     `Authorization: Bearer <token>` to use the namespace. The token is shown only in this
+         *     response (the server keeps only its SHA-256 hash). The namespace expires when unused
+         *     for `ttl_seconds` (default 24 hours) and is then removed with all its data. Needs the
+         *     server's own token: a namespace token gets a 403. When the server already holds its
+         *     maximum of live namespaces (default 1,000) the answer is a 429.
+         */
+        post: operations["createNamespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sandbox/namespaces/{namespace_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ID of the namespace. */
+                namespace_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a namespace
+         * @description Removes a namespace at once, with its apps and faults; its token stops working. Needs the server's own token.
+         */
+        delete: operations["deleteNamespace"];
         options?: never;
         head?: never;
         patch?: never;
@@ -217,6 +271,71 @@ export interface components {
         };
         /** @description A seed file's content (JSON or YAML). */
         SeedFile: components["schemas"]["SeedApp"][];
+        /** @description What the new namespace starts with, and how long it lives unused. */
+        NamespaceCreate: {
+            /**
+             * @description The apps the namespace starts with and resets to: `false` for none, a list of
+             *     apps, or omitted for the server's seed.
+             */
+            seed?: false | components["schemas"]["SeedFile"];
+            /** @description Seconds the namespace lives without a request before it is removed (default 86400, 24 hours). */
+            ttl_seconds?: number;
+        };
+        /** @description A new namespace and its token. */
+        NamespaceCreated: {
+            /**
+             * Format: uuid
+             * @description ID of the namespace.
+             */
+            id: string;
+            /** @description The namespace's bearer token (256 random bits). Shown only in this response; keep it secret. */
+            token: string;
+            /**
+             * Format: date-time
+             * @description When the namespace expires unless used again (each request moves it on by `ttl_seconds`).
+             */
+            expires_at: string;
+            /** @description Seconds the namespace lives without a request. */
+            ttl_seconds: number;
+        };
+        /** @description A live namespace (without its token). */
+        Namespace: {
+            /**
+             * Format: uuid
+             * @description ID of the namespace.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Creation time.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the namespace expires unless used again.
+             */
+            expires_at: string;
+            /** @description Seconds the namespace lives without a request. */
+            ttl_seconds: number;
+        };
+        /** @description The live namespaces. */
+        NamespaceList: {
+            /** @description The namespaces, oldest first. */
+            data: components["schemas"]["Namespace"][];
+        };
+        /** @description A deleted namespace. */
+        NamespaceDeleted: {
+            /**
+             * Format: uuid
+             * @description ID of the deleted namespace.
+             */
+            id: string;
+            /**
+             * @description Always true.
+             * @constant
+             */
+            deleted: true;
+        };
         /** @description The body of every error response. */
         Error: {
             /** @description A human-readable explanation of what went wrong. */
@@ -356,6 +475,25 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The API token is valid but may not do this. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many requests; slow down and retry after the given delay. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: {
         /**
@@ -371,6 +509,11 @@ export interface components {
          * @example Bearer
          */
         WwwAuthenticate: string;
+        /**
+         * @description Seconds to wait before retrying.
+         * @example 1
+         */
+        RetryAfter: number;
     };
     pathItems: never;
 }
@@ -553,6 +696,86 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+        };
+    };
+    listNamespaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live namespaces. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NamespaceCreate"];
+            };
+        };
+        responses: {
+            /** @description The namespace and its token (shown only here). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ID of the namespace. */
+                namespace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace is gone. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceDeleted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
         };

@@ -1,0 +1,200 @@
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Fault, NamespaceRecord, SandboxState, SeedApp } from './types.js';
+
+interface NamespaceRow {
+  id: string;
+  token_hash: Buffer;
+  ttl_ms: string;
+  created_at: string;
+  last_used_at: string;
+}
+interface FaultRow {
+  id: string;
+  definition: Omit<Fault, 'id' | 'remaining'>;
+  remaining: number | null;
+}
+
+// bigint columns arrive as strings (pg keeps 64-bit integers exact); epoch ms fit a double.
+const toNamespace = (r: NamespaceRow): NamespaceRecord => ({
+  id: r.id,
+  tokenHash: r.token_hash,
+  ttlMs: Number(r.ttl_ms),
+  createdAt: Number(r.created_at),
+  lastUsedAt: Number(r.last_used_at),
+});
+const toFault = (r: FaultRow): Fault => ({ id: r.id, ...r.definition, ...(r.remaining === null ? {} : { remaining: r.remaining }) });
+const NAMESPACE_COLUMNS = 'id::text AS id, token_hash, ttl_ms, created_at, last_used_at';
+
+/** Deletes the namespaces `condition` selects ($1 is its parameter) with their apps and faults, in one statement. */
+const deleteNamespaces = (condition: string) => `
+  WITH gone AS (DELETE FROM sandbox_namespaces WHERE ${condition} RETURNING id::text AS id),
+    apps AS (DELETE FROM oauth_apps WHERE namespace IN (SELECT id FROM gone)),
+    faults AS (DELETE FROM sandbox_faults WHERE namespace IN (SELECT id FROM gone))
+  SELECT count(*)::int AS n FROM gone`;
+const EXPIRED = 'last_used_at + ttl_ms <= $1';
+
+/**
+ * Namespaces and faults in PostgreSQL, shared by every instance on the database. Fault
+ * changes are announced with NOTIFY on a channel of this schema; each instance LISTENs on
+ * its own connection and refreshes its hint of which namespaces have faults (FaultSteering).
+ */
+export class PostgresSandboxState implements SandboxState {
+  private readonly channel: string;
+  private readonly lockKey: string;
+  private listener: pg.Client | undefined;
+  private closed = false;
+  private readonly waiting = new Map<string, () => void>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly connectionString: string,
+    private readonly schema: string | undefined,
+  ) {
+    // A channel name is an identifier (at most 63 bytes): one per schema, hashed to fit.
+    this.channel = `oauth_apps_faults_${createHash('sha256').update(schema ?? '').digest('hex').slice(0, 16)}`;
+    this.lockKey = `oauth-apps-namespaces:${schema ?? ''}`;
+  }
+
+  async createNamespace(ns: NamespaceRecord, seed: SeedApp[], max: number, now: number): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // The cap holds across instances: creates take turns on this lock.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.lockKey]);
+      await client.query(deleteNamespaces(EXPIRED), [now]);
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM sandbox_namespaces');
+      if (rows[0]!.n >= max) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query('INSERT INTO sandbox_namespaces (id, token_hash, seed, ttl_ms, created_at, last_used_at) VALUES ($1, $2, $3::text::json, $4, $5, $6)', [
+        ns.id,
+        ns.tokenHash,
+        JSON.stringify(seed),
+        ns.ttlMs,
+        ns.createdAt,
+        ns.lastUsedAt,
+      ]);
+      await client.query('COMMIT');
+      return true;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async namespaceByTokenHash(tokenHash: Buffer): Promise<NamespaceRecord | undefined> {
+    const { rows } = await this.pool.query<NamespaceRow>(`SELECT ${NAMESPACE_COLUMNS} FROM sandbox_namespaces WHERE token_hash = $1`, [tokenHash]);
+    return rows[0] && toNamespace(rows[0]);
+  }
+
+  async touchNamespace(id: string, now: number): Promise<void> {
+    await this.pool.query('UPDATE sandbox_namespaces SET last_used_at = greatest(last_used_at, $2) WHERE id = $1', [id, now]);
+  }
+
+  async listNamespaces(now: number): Promise<NamespaceRecord[]> {
+    const { rows } = await this.pool.query<NamespaceRow>(`SELECT ${NAMESPACE_COLUMNS} FROM sandbox_namespaces WHERE NOT (${EXPIRED}) ORDER BY created_at, id`, [now]);
+    return rows.map(toNamespace);
+  }
+
+  async namespaceSeed(id: string): Promise<SeedApp[] | undefined> {
+    const { rows } = await this.pool.query<{ seed: SeedApp[] }>('SELECT seed FROM sandbox_namespaces WHERE id = $1', [id]);
+    return rows[0]?.seed;
+  }
+
+  async setNamespaceSeed(id: string, seed: SeedApp[]): Promise<void> {
+    await this.pool.query('UPDATE sandbox_namespaces SET seed = $2::text::json WHERE id = $1', [id, JSON.stringify(seed)]);
+  }
+
+  async deleteNamespace(id: string): Promise<boolean> {
+    return (await this.pool.query<{ n: number }>(deleteNamespaces('id = $1'), [id])).rows[0]!.n > 0;
+  }
+
+  async deleteExpiredNamespaces(now: number): Promise<number> {
+    return (await this.pool.query<{ n: number }>(deleteNamespaces(EXPIRED), [now])).rows[0]!.n;
+  }
+
+  async addFault(namespace: string, fault: Fault): Promise<void> {
+    const { id, remaining, ...definition } = fault;
+    await this.pool.query('INSERT INTO sandbox_faults (id, namespace, definition, remaining) VALUES ($1, $2, $3::text::json, $4)', [
+      id,
+      namespace,
+      JSON.stringify(definition),
+      remaining ?? null,
+    ]);
+  }
+
+  async listFaults(namespace: string): Promise<Fault[]> {
+    const { rows } = await this.pool.query<FaultRow>('SELECT id::text AS id, definition, remaining FROM sandbox_faults WHERE namespace = $1 ORDER BY seq', [namespace]);
+    return rows.map(toFault);
+  }
+
+  async removeFault(namespace: string, id: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM sandbox_faults WHERE namespace = $1 AND id = $2', [namespace, id])).rowCount ?? 0) > 0;
+  }
+
+  async clearFaults(namespace: string): Promise<number> {
+    return (await this.pool.query('DELETE FROM sandbox_faults WHERE namespace = $1', [namespace])).rowCount ?? 0;
+  }
+
+  async useFault(namespace: string, fault: Fault): Promise<boolean> {
+    if (fault.remaining === undefined) return true;
+    // The decrement is one atomic statement: N instances racing for the last call of a
+    // fault get it once between them.
+    const { rows } = await this.pool.query<{ remaining: number }>(
+      'UPDATE sandbox_faults SET remaining = remaining - 1 WHERE namespace = $1 AND id = $2 AND remaining > 0 RETURNING remaining',
+      [namespace, fault.id],
+    );
+    if (rows[0]?.remaining === 0) await this.pool.query('DELETE FROM sandbox_faults WHERE namespace = $1 AND id = $2 AND remaining = 0', [namespace, fault.id]);
+    return rows.length > 0;
+  }
+
+  async namespacesWithFaults(): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ namespace: string }>('SELECT DISTINCT namespace FROM sandbox_faults');
+    return new Set(rows.map((r) => r.namespace));
+  }
+
+  async watchFaults(listener: () => void, connected: (up: boolean) => void): Promise<void> {
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: this.connectionString, ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}) });
+      const lost = () => {
+        if (this.listener !== client) return;
+        this.listener = undefined;
+        connected(false);
+        client.end().catch(() => undefined);
+        if (!this.closed) setTimeout(() => void connect().catch(lost), 1000).unref();
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', (msg) => {
+        this.waiting.get(msg.payload ?? '')?.();
+        listener();
+      });
+      this.listener = client;
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+      connected(true);
+    };
+    await connect();
+  }
+
+  async announceFaultChange(): Promise<void> {
+    const nonce = randomUUID();
+    // Answer the client only once the database has sent the news: by then every listening
+    // instance has it on its socket (LISTEN/NOTIFY delivers at commit, in order).
+    const heard = this.listener ? new Promise<void>((resolve) => this.waiting.set(nonce, resolve)) : Promise.resolve();
+    await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, nonce]);
+    await Promise.race([heard, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    this.waiting.delete(nonce);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.listener;
+    this.listener = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
