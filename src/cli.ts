@@ -17,8 +17,9 @@ Usage:
   oauth-apps-api proxy <upstream-url> [--port N]
                                             Prism validating proxy: every contract violation of
                                             requests or of the upstream's responses becomes an error
-  oauth-apps-api contract <base-url> [--token T]
-                                            run the contract suite against any server (--base-url works too)
+  oauth-apps-api contract <base-url> [--token T] [--reporter junit --output FILE]
+                                            run the contract suite against any server (--base-url works too);
+                                            --reporter junit also writes JUnit XML to FILE for CI
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
                                             reference server (in-memory SQLite, or DATABASE_URL)
@@ -70,6 +71,8 @@ async function main(argv: string[]) {
       'dynamic-seed': { type: 'string' },
       'base-url': { type: 'string' },
       runs: { type: 'string' },
+      reporter: { type: 'string' },
+      output: { type: 'string' },
     },
   });
   const command = positionals[0] ?? 'serve';
@@ -91,10 +94,18 @@ async function main(argv: string[]) {
   if (command === 'contract') {
     const baseUrl = values['base-url'] ?? positionals[1];
     if (!baseUrl) throw new UsageError('contract needs the base URL, e.g. oauth-apps-api contract http://127.0.0.1:3000');
-    const { formatReport, runContract } = await import('./contract/run.js');
-    const results = await runContract({ baseUrl, token: values.token ?? env.API_TOKEN });
-    process.stdout.write(`${formatReport(results, baseUrl)}\n`);
-    process.exitCode = results.some((r) => r.outcome === 'failed') ? 1 : 0;
+    if (values.reporter !== undefined && values.reporter !== 'junit') throw new UsageError(`unknown --reporter '${values.reporter}' (junit is the one there is)`);
+    if (values.reporter === 'junit' && !values.output) throw new UsageError('--reporter junit needs --output FILE');
+    const { formatReport, runContractSuite } = await import('./contract/run.js');
+    const run = await runContractSuite({ baseUrl, token: values.token ?? env.API_TOKEN });
+    process.stdout.write(`${formatReport(run, baseUrl)}\n`);
+    if (values.reporter === 'junit') {
+      const [{ junitReport }, { mkdirSync, writeFileSync }, { dirname }] = await Promise.all([import('./contract/junit.js'), import('node:fs'), import('node:path')]);
+      mkdirSync(dirname(values.output!), { recursive: true });
+      writeFileSync(values.output!, junitReport(run, baseUrl));
+      process.stderr.write(`JUnit report written to ${values.output}\n`); // stdout ends with the counts line
+    }
+    process.exitCode = run.tokenRefused || run.results.some((r) => r.outcome === 'failed') ? 1 : 0;
     return;
   }
 

@@ -40,6 +40,7 @@ import { ResponseValidator } from 'express-openapi-validator/dist/middlewares/op
 import { ContentType } from 'express-openapi-validator/dist/middlewares/util.js';
 import { BadRequest, MethodNotAllowed, NotFound } from 'express-openapi-validator/dist/framework/types.js';
 import type { OpenApiDocument } from '../spec/index.js';
+import { acceptingUnencodedJsonQuery } from '../spec/lenient.js';
 import { bracketKeyError } from './bracket-keys.js';
 
 const require = createRequire(import.meta.url);
@@ -188,7 +189,8 @@ export function eovOptions({ validateResponses }: ValidatorOptions) {
 async function build(spec: OpenApiDocument, { validateResponses }: ValidatorOptions): Promise<Built> {
   const options = eovOptions({ validateResponses });
   const ajvOpts = new AjvOptions(options as never) as unknown as { preprocessor: never; request: never; response: never };
-  const loaded = await new OpenApiSpecLoader({ apiDoc: structuredClone(spec) as never, validateApiSpec: false, $refParser: options.$refParser }).load();
+  // A copy, lenient on unencoded JSON in the query (see spec/lenient.ts).
+  const loaded = await new OpenApiSpecLoader({ apiDoc: acceptingUnencodedJsonQuery(spec) as never, validateApiSpec: false, $refParser: options.$refParser }).load();
   const { apiDocRes } = new SchemaPreprocessor(loaded.apiDoc, ajvOpts.preprocessor, options.validateResponses as never).preProcess();
   const context = new OpenApiContext(loaded, undefined as never, false, false) as Context;
   const responseDoc = apiDocRes as unknown as NonNullable<ResponseDoc>;

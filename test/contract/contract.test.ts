@@ -1,8 +1,14 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOauthAppsClient } from 'oauth-apps-api-client';
-import { formatReport, runContract, type CaseResult } from '../../src/contract/run.js';
+import { formatReport, runContract, runContractSuite, type CaseResult } from '../../src/contract/run.js';
+import { cases } from '../../src/contract/suite.js';
+import { packageRoot } from '../../src/paths.js';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
@@ -22,8 +28,33 @@ describe('contract suite against the reference server', () => {
     const results = await runContract({ baseUrl: s.url, token: TOKEN });
     expect(results.filter((r) => r.outcome !== 'passed'), formatReport(results, s.url)).toEqual([]);
     expect(results.length).toBeGreaterThanOrEqual(12);
-    expect(formatReport(results, s.url).split('\n').at(-1)).toBe(`${results.length} passed, 0 failed`);
+    expect(formatReport(results, s.url).split('\n').at(-1)).toBe(`${results.length} passed, 0 failed, 0 skipped`);
     expect((await s.client.GET('/v1/oauth-apps', {})).data!.data).toEqual([]);
+  });
+
+  it('prints a coverage table: each operation × documented status, exercised or not', async () => {
+    const run = await runContractSuite({ baseUrl: s.url, token: TOKEN });
+    const report = formatReport(run, s.url);
+    const create = run.coverage.find((c) => c.operationId === 'createOauthApp')!;
+    expect([...create.exercised].sort()).toEqual(expect.arrayContaining(['200', '401', '422']));
+    expect(create.exercised.has('500')).toBe(false);
+    const table = report.slice(report.indexOf('Coverage'), report.lastIndexOf('\n\n'));
+    const header = table.split('\n')[1]!;
+    const row = table.split('\n').find((l) => l.startsWith('createOauthApp'))!;
+    const cell = (status: string) => row[header.indexOf(status)];
+    expect([cell('200'), cell('422'), cell('500')]).toEqual(['✓', '✓', '·']);
+    for (const op of ['listOauthApps', 'getOauthApp', 'createOauthApp', 'updateOauthApp', 'deleteOauthApp']) expect(table).toMatch(new RegExp(`^${op} `, 'm'));
+    expect(table).toMatch(/^\d+ of \d+ documented responses exercised\.$/m);
+  });
+
+  it('with a refused token, says so (not "stateless"), and fails', async () => {
+    const run = await runContractSuite({ baseUrl: s.url, token: 'not-the-token' });
+    expect(run.tokenRefused).toBe(true);
+    const report = formatReport(run, s.url);
+    expect(report).toContain('The token was refused');
+    expect(report).not.toMatch(/stateless/);
+    for (const r of run.results.filter((x) => x.outcome === 'skipped')) expect(r.details[0]).toMatch(/^the token was refused/);
+    expect(report.split('\n').at(-1)).toMatch(/^\d+ passed, [1-9]\d* failed, [1-9]\d* skipped$/);
   });
 });
 
@@ -70,6 +101,7 @@ describe('contract suite against the Prism mock', () => {
     const skipped = results.filter((r) => r.outcome === 'skipped');
     expect(skipped.length).toBeGreaterThanOrEqual(5);
     for (const r of skipped) expect(r.details[0]).toMatch(/stateless/);
+    expect(formatReport(results, prism.url).split('\n').at(-1)).toBe(`${count(results, 'passed')} passed, 0 failed, ${skipped.length} skipped`);
   });
 });
 
@@ -118,6 +150,35 @@ describe('contract suite against a broken server', () => {
     expect(failed.length).toBeGreaterThan(0);
     const report = formatReport(results, url);
     expect(report).toContain('body.client_secret is required but missing');
-    expect(report.split('\n').at(-1)).toMatch(new RegExp(`^\\d+ passed, ${failed.length} failed$`));
+    expect(report.split('\n').at(-1)).toMatch(new RegExp(`^\\d+ passed, ${failed.length} failed, 0 skipped$`));
+  });
+
+  it('as the CLI with --reporter junit: one testcase per check, failures with request, response and schema path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'junit-'));
+    try {
+      const file = join(dir, 'reports', 'contract.xml');
+      // Asynchronously: the server under test lives in this process.
+      const child = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'cli.js'), 'contract', url, '--token', TOKEN, '--reporter', 'junit', '--output', file]);
+      const cli = { stdout: '', stderr: '', status: null as number | null };
+      child.stdout.on('data', (c: Buffer) => (cli.stdout += c));
+      child.stderr.on('data', (c: Buffer) => (cli.stderr += c));
+      cli.status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(cli.status, cli.stderr).toBe(1);
+      expect(cli.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d+ passed, [1-9]\d* failed, 0 skipped$/); // the human summary too
+      const xml = readFileSync(file, 'utf8');
+      expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+      expect(xml.match(/<testcase /g)).toHaveLength(cases.length);
+      const failed = Number(/<testsuite [^>]*failures="(\d+)"/.exec(xml)?.[1]);
+      expect(failed).toBeGreaterThan(0);
+      expect(xml.match(/<failure /g)).toHaveLength(failed);
+      const failure = xml.slice(xml.indexOf('<failure '), xml.indexOf('</failure>'));
+      expect(failure).toMatch(/body(\.data\[0\])?\.client_secret is required but missing/);
+      expect(failure).toContain('schema path: #/components/schemas/OauthApp/required');
+      expect(failure).toMatch(/request: GET http:\/\/127\.0\.0\.1:\d+\/v1\/oauth-apps\n/);
+      expect(xml).toMatch(/request: POST http:\/\/127\.0\.0\.1:\d+\/v1\/oauth-apps\n\{"provider":"stripe"/); // the body sent, in the failure's CDATA
+      expect(failure).toMatch(/response: 200 application\/json/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,8 +11,8 @@ export interface ChildServer {
 }
 
 /** The built CLI (`npm test` builds before vitest) as a real process, on a free port. */
-export async function startChildServer(args: { databaseUrl: string; token: string; extra?: string[]; env?: Record<string, string> }): Promise<ChildServer> {
-  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'cli.js'), '--port', '0', '--no-seed', '--token', args.token, '--database-url', args.databaseUrl, '--log-level', 'warn', ...(args.extra ?? [])], {
+export async function startChildServer(args: { databaseUrl: string; token: string; extra?: string[]; env?: Record<string, string>; seed?: boolean }): Promise<ChildServer> {
+  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'cli.js'), '--port', '0', ...(args.seed ? [] : ['--no-seed']), '--token', args.token, '--database-url', args.databaseUrl, '--log-level', 'warn', ...(args.extra ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production', ...args.env },
   });

@@ -320,7 +320,8 @@ export interface components {
          * @description A JSON-encoded object. Returns only the OAuth apps whose metadata contains it: every
          *     property given must be present with an equal value; nested objects match the same way
          *     (JSON containment), arrays and scalars must be equal. Example:
-         *     `metadata={"custom_property":42}`, URL-encoded as `metadata=%7B%22custom_property%22%3A42%7D`.
+         *     `metadata={"custom_property":42}`, URL-encoded as `metadata=%7B%22custom_property%22%3A42%7D`
+         *     (send it encoded; the server also accepts it as typed).
          */
         MetadataFilter: string;
         /**
@@ -369,7 +370,8 @@ export interface operations {
                  * @description A JSON-encoded object. Returns only the OAuth apps whose metadata contains it: every
                  *     property given must be present with an equal value; nested objects match the same way
                  *     (JSON containment), arrays and scalars must be equal. Example:
-                 *     `metadata={"custom_property":42}`, URL-encoded as `metadata=%7B%22custom_property%22%3A42%7D`.
+                 *     `metadata={"custom_property":42}`, URL-encoded as `metadata=%7B%22custom_property%22%3A42%7D`
+                 *     (send it encoded; the server also accepts it as typed).
                  */
                 metadata?: components["parameters"]["MetadataFilter"];
                 /**
