@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,10 +29,26 @@ const unit = (v: string) => {
   return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as 'us' | 'ms' | 's'];
 };
 
-/** User + system CPU time of a process so far, in µs (Linux /proc; clock ticks are 10 ms). */
+/** User + system CPU time so far of a process and its descendants (Prism serves from a forked worker), in µs (Linux /proc; clock ticks are 10 ms). */
 export function cpuTimeUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (fields 14, 15 of stat)
+  const stats = new Map<number, string[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name: state, ppid, … utime (12th), stime (13th).
+      stats.set(Number(entry), readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' '));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [p, f] of stats) if (!tree.has(p) && tree.has(Number(f[1]))) (tree.add(p), (grew = true));
+  }
+  let ticks = 0;
+  for (const p of tree) ticks += Number(stats.get(p)?.[11] ?? 0) + Number(stats.get(p)?.[12] ?? 0);
+  return ticks * 10_000;
 }
 
 /** Drives one request shape for `seconds` with `connections` and reports req/s, p50, p99 and, given the server's pid, its CPU µs per request. */
