@@ -66,10 +66,12 @@ describe.skipIf(onPostgres)('the breaking-change gate (npm run diff)', () => {
   });
 
   it('counts an accepted change as a patch, only at its pointer, and refuses an entry without a reason', () => {
-    const file = write('accepted', (s) => void delete s.components.parameters.MetadataFilter.allowReserved);
+    // The change 1.1.0 shipped as accepted: a base that still had allowReserved, the released
+    // contract (without it) as the revision.
+    const base = write('accepted-base', (s) => void (s.components.parameters.MetadataFilter.allowReserved = true));
     const pointer = '#/components/parameters/MetadataFilter';
     const rule = 'parameter-serialization-changed';
-    const d = diff(file);
+    const d = diffContracts(base, join(packageRoot, releasedSpec));
     expect(gate(d).ok).toBe(false);
     const ok = withAccepted(d, [{ rule, pointer, reason: 'invalid in OAS 3.1' }]);
     expect(ok.bump).toBe('patch');
