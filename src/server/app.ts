@@ -1,4 +1,4 @@
-import express, { Router, type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsDir } from '../paths.js';
 import { sandboxSteering } from '../sandbox/middleware.js';
@@ -40,21 +40,10 @@ export function createApp(options: AppOptions): Express {
   const cors = corsHandler(options.corsOrigins ?? '*', options.sandbox ? [spec, sandboxSpec()] : [spec]);
   if (cors) app.use(cors);
 
-  // Public: readiness, the contract itself, its docs.
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/openapi.json', (_req, res) => res.sendFile(bundledSpecJson));
-  app.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSpecYaml));
-  if (options.sandbox) app.get('/sandbox.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSandboxYaml));
-  // The docs are a folder (build/docs: the API page, the sandbox page, the specs they offer
-  // for download) whose pages link to each other relatively, so that they work as files too:
-  // /docs/ is the API page, /docs/sandbox the sandbox's.
-  app.get('/docs', (req, res) => res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`));
-  app.use('/docs', express.static(docsDir, { extensions: ['html'], redirect: false }));
-  app.get(['/docs/', '/docs/sandbox'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
-
   // Each API surface is one pipeline in the fixed order of express-openapi-validator's
-  // examples (body → auth → validation → routes); a request enters only the one its path
-  // prefix names, so the other surface's middleware costs it nothing.
+  // examples (body → auth → validation → the operation's handler); a request enters only the
+  // one its path prefix names, so the other surface's middleware costs it nothing. The
+  // surfaces come first: API calls are the hot path, the public routes below are not.
   // The validator (validator.ts) is built once per spec and process, shared by every app.
   const body = express.json({ limit: '1mb' });
   const sandbox = options.sandbox;
@@ -77,12 +66,25 @@ export function createApp(options: AppOptions): Express {
     app.use(surface('/__sandbox/', [body, auth, sandboxPipeline]));
   }
   warmUps.set(app, validator.warmUp);
+
+  // Public: readiness, the contract itself, its docs.
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/openapi.json', (_req, res) => res.sendFile(bundledSpecJson));
+  app.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSpecYaml));
+  if (options.sandbox) app.get('/sandbox.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSandboxYaml));
+  // The docs are a folder (build/docs: the API page, the sandbox page, the specs they offer
+  // for download) whose pages link to each other relatively, so that they work as files too:
+  // /docs/ is the API page, /docs/sandbox the sandbox's.
+  app.get('/docs', (req, res) => res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`));
+  app.use('/docs', express.static(docsDir, { extensions: ['html'], redirect: false }));
+  app.get(['/docs/', '/docs/sandbox'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
+
   app.use(notFound); // the validator already answered unknown /v1 routes (404) and wrong methods (405 + Allow)
   app.use(errorHandler(log));
   return app;
 }
 
-type Handler = RequestHandler | Router;
+type Handler = RequestHandler;
 
 /** A pipeline entered only by requests whose path starts with `prefix` (paths stay whole: the validator needs them). */
 function surface(prefix: string, handlers: Handler[]): RequestHandler {

@@ -1,9 +1,10 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { operations } from 'oauth-apps-api-client';
 import { DuplicateClientIdError, type Metadata, type OauthAppStore } from '../store/types.js';
 import { requestNamespace } from './auth.js';
 import { ApiError } from './errors.js';
 import { checkLimits } from './limits.js';
+import { byOperationId } from './operations.js';
 import { present } from './present.js';
 import type { JsonBody } from './typed.js';
 
@@ -16,50 +17,49 @@ const query = <K extends keyof operations>(req: Request) => req.query as Query<K
 const reveal = (q: { truncate_secrets?: boolean }) => q.truncate_secrets === false;
 
 /** The five operations of the contract, thin: typed input → store → shaped output. */
-export function oauthAppsRoutes(store: OauthAppStore): Router {
-  const r = Router();
+export function oauthAppsRoutes(store: OauthAppStore): RequestHandler {
   // The store as the request's token sees it (its namespace).
   const apps = (res: Response) => store.inNamespace(requestNamespace(res));
 
-  r.get('/v1/oauth-apps', async (req, res) => {
-    const q = query<'listOauthApps'>(req);
-    // On the wire (and so in the generated type) `metadata` is a JSON string; the validator
-    // has parsed it into the object its content schema describes.
-    const metadata = q.metadata as unknown as Metadata | undefined;
-    checkLimits({ metadata });
-    const found = await apps(res).list({ provider: q.provider, healthStatus: q['health.status'], metadata });
-    res.json({ data: found.map((a) => present(a, reveal(q))) });
-  });
+  return byOperationId<operations>({
+    listOauthApps: async (req, res) => {
+      const q = query<'listOauthApps'>(req);
+      // On the wire (and so in the generated type) `metadata` is a JSON string; the validator
+      // has parsed it into the object its content schema describes.
+      const metadata = q.metadata as unknown as Metadata | undefined;
+      checkLimits({ metadata });
+      const found = await apps(res).list({ provider: q.provider, healthStatus: q['health.status'], metadata });
+      res.json({ data: found.map((a) => present(a, reveal(q))) });
+    },
 
-  r.post('/v1/oauth-apps', async (req, res) => {
-    const body = req.body as Body<'createOauthApp'>;
-    checkLimits(body);
-    try {
-      res.json(present(await apps(res).create(body), false));
-    } catch (err) {
-      if (err instanceof DuplicateClientIdError) throw ApiError.validation({ client_id: ['has already been taken'] });
-      throw err;
-    }
-  });
+    createOauthApp: async (req, res) => {
+      const body = req.body as Body<'createOauthApp'>;
+      checkLimits(body);
+      try {
+        res.json(present(await apps(res).create(body), false));
+      } catch (err) {
+        if (err instanceof DuplicateClientIdError) throw ApiError.validation({ client_id: ['has already been taken'] });
+        throw err;
+      }
+    },
 
-  r.get('/v1/oauth-apps/:id', async (req, res) => {
-    const app = await apps(res).get(req.params.id);
-    if (!app) throw ApiError.appNotFound(req.params.id);
-    res.json(present(app, reveal(query<'getOauthApp'>(req))));
-  });
+    getOauthApp: async (req, res) => {
+      const app = await apps(res).get(req.params.id);
+      if (!app) throw ApiError.appNotFound(req.params.id);
+      res.json(present(app, reveal(query<'getOauthApp'>(req))));
+    },
 
-  r.patch('/v1/oauth-apps/:id', async (req, res) => {
-    const body = req.body as Body<'updateOauthApp'>;
-    checkLimits(body);
-    const app = await apps(res).update(req.params.id, body);
-    if (!app) throw ApiError.appNotFound(req.params.id);
-    res.json(present(app, false));
-  });
+    updateOauthApp: async (req, res) => {
+      const body = req.body as Body<'updateOauthApp'>;
+      checkLimits(body);
+      const app = await apps(res).update(req.params.id, body);
+      if (!app) throw ApiError.appNotFound(req.params.id);
+      res.json(present(app, false));
+    },
 
-  r.delete('/v1/oauth-apps/:id', async (req, res) => {
-    if (!(await apps(res).delete(req.params.id))) throw ApiError.appNotFound(req.params.id);
-    res.json({ id: req.params.id, deleted: true });
+    deleteOauthApp: async (req, res) => {
+      if (!(await apps(res).delete(req.params.id))) throw ApiError.appNotFound(req.params.id);
+      res.json({ id: req.params.id, deleted: true });
+    },
   });
-
-  return r;
 }
