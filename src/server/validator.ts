@@ -81,29 +81,25 @@ export function openApiMetadata(context: Context, responseApiDoc: ResponseDoc): 
     expressRoute,
     openApiRoute: methods._openApiRoute,
     pathKey: methods._openApiRoute.substring(methods.basePath.length),
-    matchers: new Map<string, ReturnType<typeof pathToRegexp>>(), // by the app's routing options
+    // By the app's routing options (case sensitive × strict: index 0–3), compiled on first use.
+    matchers: [] as ReturnType<typeof pathToRegexp>[],
   }));
-  const matcher = (route: (typeof routes)[number], sensitive: boolean, strict: boolean) => {
-    const key = `${sensitive}:${strict}`;
-    let m = route.matchers.get(key);
-    if (!m) route.matchers.set(key, (m = pathToRegexp(route.expressRoute, { sensitive, strict })));
-    return m;
-  };
   return (req) => {
     const path = req.path.startsWith(req.baseUrl) ? req.path : `${req.baseUrl}/${req.path}`;
     if (context.shouldIgnoreRoute(path)) return;
-    const url = req.originalUrl.split('?')[0]!;
+    const query = req.originalUrl.indexOf('?');
+    const url = query < 0 ? req.originalUrl : req.originalUrl.slice(0, query);
     const method = req.method.toLowerCase();
-    const sensitive = !!req.app.enabled('case sensitive routing');
-    const strict = !!req.app.enabled('strict routing');
+    const sensitive = req.app.enabled('case sensitive routing');
+    const strict = req.app.enabled('strict routing');
+    const options = (sensitive ? 2 : 0) + (strict ? 1 : 0);
     for (const route of routes) {
-      const { regexp, keys } = matcher(route, sensitive, strict);
+      const { regexp, keys } = (route.matchers[options] ??= pathToRegexp(route.expressRoute, { sensitive, strict }));
       const found = regexp.exec(url);
       if (!found) continue;
-      let pathParams: Record<string, string>;
+      const pathParams: Record<string, string> = {};
       try {
-        const values = found.slice(1).map(decodeURIComponent);
-        pathParams = Object.fromEntries(keys.map((k, i) => [k.name, values[i]!]));
+        for (let i = 0; i < keys.length; i++) pathParams[keys[i]!.name] = decodeURIComponent(found[i + 1]!);
       } catch {
         throw new BadRequest({ path: req.path, message: `malformed uri'` });
       }
