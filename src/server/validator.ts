@@ -24,6 +24,16 @@
  *    compiled validators) is shared by every app made from the same spec document in one
  *    process (in-process APIs make one app per test): it holds no per-app state.
  *
+ * 4. Compiling. eov compiles each route's request schemas and each (route, status) response
+ *    schema as its own Ajv root that embeds the whole `paths` and `components` (response
+ *    validator `buildValidators`, request `Validator`): every root traverses the whole document
+ *    and recompiles every schema it references, though most roots are equal (the Error body
+ *    of 400, 401, 404, 422, 429 and 500 on every route). `sharingCompiles` gives eov an Ajv that
+ *    compiles each distinct root once and hands the same function to every key asking for it
+ *    (the roots' `paths` and `components` are the same objects, so equal roots validate alike).
+ *    Upstream knows its several Ajv set-ups cost (express-openapi-validator issue 1055); the
+ *    upstream test fails when eov stops building roots this way.
+ *
  * Behaviour is eov's own: its RequestValidator and ResponseValidator do the checking, in its
  * documented order (metadata → security (off: bearerAuth does it) → request → response); only
  * the four promise hops and Express layers between the stages are gone.
@@ -192,7 +202,13 @@ async function build(spec: OpenApiDocument, { validateResponses }: ValidatorOpti
   const responseDoc = apiDocRes as unknown as NonNullable<ResponseDoc>;
   const metadata = openApiMetadata(context, validateResponses ? responseDoc : null);
   const requests = new RequestValidator(context.apiDoc as never, ajvOpts.request) as unknown as RequestValidatorInternals;
+  requests.ajv = sharingCompiles(requests.ajv);
+  requests.ajvBody = sharingCompiles(requests.ajvBody);
   const responses = validateResponses ? new ResponseValidator(apiDocRes as never, ajvOpts.response, options.validateResponses as never, context.serial) : undefined;
+  if (responses) {
+    const internals = responses as unknown as ResponseValidatorInternals;
+    internals.ajvBody = sharingCompiles(internals.ajvBody);
+  }
   const checkResponse = responses?.validate() as RequestHandler | undefined;
   const proceed = () => undefined;
 
@@ -231,12 +247,55 @@ async function build(spec: OpenApiDocument, { validateResponses }: ValidatorOpti
   };
 }
 
-/** eov's RequestValidator members the warm-up uses (private in its d.ts; the upstream test pins them). */
+/** eov's RequestValidator members used here (private in its d.ts; the upstream test pins them). */
 interface RequestValidatorInternals {
   validate(req: Request, res: Response, next: NextFunction): void;
   middlewareCache: Record<string, unknown>;
   buildMiddleware(path: string, schema: unknown, contentType: ContentType, key: string): unknown;
+  ajv: SchemaRegistry;
+  ajvBody: SchemaRegistry;
 }
 interface ResponseValidatorInternals {
   _getOrBuildValidator(req: unknown, responses: unknown): unknown;
+  ajvBody: SchemaRegistry;
+}
+
+// --- 4. Each distinct root schema compiled once. -------------------------------------------------
+/**
+ * An Ajv that compiles each distinct root once: eov adds a root per key (`addSchema(root, key)`
+ * then `getSchema(key)`, its `useAjvCache`); an equal root added under another key gets the
+ * function already compiled. Roots are compared without their `paths` and `components`, which
+ * eov sets to the same document objects on every root. (Their serDes functions, which JSON
+ * leaves out, follow from the formats it keeps: this server uses eov's fixed default serDes.)
+ * Everything else (errorsText, options, formats) is the Ajv itself, through the prototype.
+ */
+export function sharingCompiles<A extends SchemaRegistry>(ajv: A): A {
+  if ((ajv as A & { sharing?: true }).sharing) return ajv;
+  const byRoot = new Map<string, unknown>();
+  const byKey = new Map<string, unknown>();
+  const sharing: SchemaRegistry & { sharing: true } = {
+    sharing: true,
+    getSchema: (key) => byKey.get(key) ?? ajv.getSchema(key),
+    addSchema(schema, key) {
+      if (typeof key !== 'string' || !schema || typeof schema !== 'object' || Array.isArray(schema)) return ajv.addSchema(schema, key);
+      const { paths: _paths, components: _components, ...root } = schema as Record<string, unknown>;
+      const shape = JSON.stringify(root);
+      let compiled = byRoot.get(shape);
+      if (!compiled) {
+        ajv.addSchema(schema, key);
+        compiled = ajv.getSchema(key);
+        if (!compiled) return this; // nothing compiled: eov's own getSchema(key) reports it
+        byRoot.set(shape, compiled);
+      }
+      byKey.set(key, compiled);
+      return this;
+    },
+  };
+  return Object.assign(Object.create(ajv) as A, sharing);
+}
+
+/** The part of Ajv that eov's `useAjvCache` calls. */
+interface SchemaRegistry {
+  getSchema(key: string): unknown;
+  addSchema(schema: unknown, key?: string): unknown;
 }

@@ -12,7 +12,7 @@ import { SchemaPreprocessor } from 'express-openapi-validator/dist/middlewares/p
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp, warmUp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
-import { eovOptions, openApiMetadata } from '../../src/server/validator.js';
+import { eovOptions, openApiMetadata, sharingCompiles } from '../../src/server/validator.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { docsCreateBody, TOKEN } from '../helpers/server.js';
@@ -181,5 +181,62 @@ describe('3. validators compiled once per spec and process, ahead of first use',
     }
     expect(loads).not.toHaveBeenCalled();
     expect(requestBuilds).not.toHaveBeenCalled();
+  });
+});
+
+describe('4. each distinct root schema compiled once', () => {
+  type Validate = ((data: unknown) => boolean) & { errors?: unknown };
+  /** Every (route, status) response validator of a ResponseValidator, by `METHOD route status`. */
+  async function responseValidators(share: boolean) {
+    const { context, apiDocRes } = await upstreamContext();
+    const eov = new OpenApiValidator({ apiSpec: spec as never, validateResponses: { removeAdditional: false } }) as unknown as { ajvOpts: { response: never } };
+    const validator = new ResponseValidator(apiDocRes as never, eov.ajvOpts.response, { removeAdditional: false } as never, context.serial) as unknown as {
+      ajvBody: { addSchema(schema: unknown, key?: string): unknown };
+      _getOrBuildValidator(req: unknown, responses: unknown): Record<string, Record<string, Validate>>;
+    };
+    // Roots that reach Ajv itself (counted beneath the sharing layer, when there is one).
+    const added: { components?: unknown; paths?: unknown }[] = [];
+    const addSchema = validator.ajvBody.addSchema.bind(validator.ajvBody);
+    validator.ajvBody.addSchema = (schema: unknown, key?: string) => (added.push(schema as never), addSchema(schema, key));
+    if (share) validator.ajvBody = sharingCompiles(validator.ajvBody);
+    const out = new Map<string, Validate>();
+    for (const route of context.routes) {
+      const pathKey = route.openApiRoute.substring(route.basePath.length);
+      const operation = (apiDocRes as { paths: Record<string, Record<string, { responses: unknown }>> }).paths[pathKey]![route.method.toLowerCase()]!;
+      const byStatus = validator._getOrBuildValidator({ method: route.method, headers: {}, openapi: { expressRoute: route.expressRoute } }, operation.responses);
+      for (const [status, byType] of Object.entries(byStatus)) {
+        const fn = byType['application/json'];
+        if (fn) out.set(`${route.method} ${route.openApiRoute} ${status}`, fn);
+      }
+    }
+    return { out, added, components: (apiDocRes as { components: unknown }).components };
+  }
+
+  it('upstream still compiles one root per route and status, each embedding the document (if this fails, revisit sharingCompiles)', async () => {
+    const { out, added, components } = await responseValidators(false);
+    expect(added.length).toBe(out.size);
+    expect(added.every((root) => root.components === components)).toBe(true);
+    const distinct = new Set(added.map(({ components: _c, paths: _p, ...root }) => JSON.stringify(root)));
+    expect(distinct.size, 'every root is distinct now: sharing saves nothing').toBeLessThan(added.length / 2);
+  });
+
+  it('compiles each distinct root once, and every validator gives upstream’s verdict and errors', async () => {
+    const upstream = await responseValidators(false);
+    const shared = await responseValidators(true);
+    expect(shared.added.length).toBeLessThan(upstream.added.length / 2);
+    expect([...shared.out.keys()]).toEqual([...upstream.out.keys()]);
+    const app = { id: '3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b', provider: 'stripe', name: 'n', client_id: 'c', client_secret: '**********', metadata: {}, health: { status: 'ok', notes: [], time: '2024-02-20T02:10:52Z' }, created_at: '2024-02-20T02:10:52Z', updated_at: '2024-02-20T02:10:52Z' };
+    const bodies = [app, { data: [app] }, { data: [{ ...app, provider: 'nope' }] }, { id: app.id, deleted: true }, { summary: 'x', validation_errors: { name: ['bad'] } }, { summary: 'x' }, {}, { ...app, extra: 1 }, 'text', null];
+    let valid = 0;
+    for (const [key, fn] of upstream.out) {
+      const ours = shared.out.get(key)!;
+      for (const body of bodies) {
+        const verdict = fn({ response: body });
+        expect(ours({ response: body }), `${key}: ${JSON.stringify(body)}`).toBe(verdict);
+        expect(ours.errors ?? null).toEqual(fn.errors ?? null);
+        if (verdict) valid++;
+      }
+    }
+    expect(valid, 'some bodies pass, so both verdicts are exercised').toBeGreaterThan(upstream.out.size / 2);
   });
 });
