@@ -191,7 +191,7 @@ describe('4. each distinct root schema compiled once', () => {
     const { context, apiDocRes } = await upstreamContext();
     const eov = new OpenApiValidator({ apiSpec: spec as never, validateResponses: { removeAdditional: false } }) as unknown as { ajvOpts: { response: never } };
     const validator = new ResponseValidator(apiDocRes as never, eov.ajvOpts.response, { removeAdditional: false } as never, context.serial) as unknown as {
-      ajvBody: { addSchema(schema: unknown, key?: string): unknown };
+      ajvBody: { addSchema(schema: unknown, key?: string): unknown; getSchema(key: string): unknown };
       _getOrBuildValidator(req: unknown, responses: unknown): Record<string, Record<string, Validate>>;
     };
     // Roots that reach Ajv itself (counted beneath the sharing layer, when there is one).
@@ -202,7 +202,7 @@ describe('4. each distinct root schema compiled once', () => {
     const out = new Map<string, Validate>();
     for (const route of context.routes) {
       const pathKey = route.openApiRoute.substring(route.basePath.length);
-      const operation = (apiDocRes as { paths: Record<string, Record<string, { responses: unknown }>> }).paths[pathKey]![route.method.toLowerCase()]!;
+      const operation = (apiDocRes as unknown as { paths: Record<string, Record<string, { responses: unknown }>> }).paths[pathKey]![route.method.toLowerCase()]!;
       const byStatus = validator._getOrBuildValidator({ method: route.method, headers: {}, openapi: { expressRoute: route.expressRoute } }, operation.responses);
       for (const [status, byType] of Object.entries(byStatus)) {
         const fn = byType['application/json'];
