@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
  * bare, extra keys ignored); rows are records (null-prototype on node:sqlite: map them, do not
  * hand them out) with INTEGER columns as numbers and BLOBs as Uint8Array (a Buffer on
  * better-sqlite3; asBuffer when a Buffer is needed); errors carry SQLite's name in `code`
- * (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY`, …).
+ * (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY`, …). get/all are for statements that return rows,
+ * run for those that do not: better-sqlite3 refuses the other way round, node:sqlite does not.
  */
 export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
 
