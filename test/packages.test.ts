@@ -4,7 +4,7 @@
 // Slow (installs), so one file, tarballs packed once, and the kit's install (~360 packages)
 // runs while the client's checks do.
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -19,6 +19,8 @@ const exec = promisify(execFile);
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 const esbuild = join(repo, 'node_modules', '.bin', 'esbuild');
 const npmInstall = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+// The kit's SQLite driver on this line (src/store/sqlite-driver.ts): node:sqlite from Node 24.
+const usesBetterSqlite = Number(process.versions.node.split('.')[0]) < 24;
 
 /** Packs a package of the repository (as built by `npm run build`) and returns the tarball path. */
 async function pack(dest: string, workspace?: string): Promise<string> {
@@ -127,14 +129,17 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
     figures.tarballs = { client: statSync(clientTgz).size, kit: statSync(kitTgz).size };
     clientProject = project(join(work, 'client'), [clientTgz]);
     // The kit with its dependencies' install scripts off: better-sqlite3's would compile SQLite
-    // (minutes here, with no prebuilt binary reachable); its binary is taken from this
-    // checkout's build of the same version instead. Everything else is what npm installs.
+    // (minutes here, with no prebuilt binary reachable); on the lines that use it (Node 20 and
+    // 22) its binary is taken from this checkout's build of the same version instead. Node 24
+    // uses node:sqlite and leaves it unbuilt. Everything else is what npm installs.
     kitProject = project(join(work, 'kit'), [kitTgz, clientTgz], ['--ignore-scripts']).then((dir) => {
       const binary = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
       const version = (d: string) => (JSON.parse(readFileSync(join(d, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
       expect(version(dir)).toBe(version(repo));
-      mkdirSync(dirname(join(dir, binary)), { recursive: true });
-      copyFileSync(join(repo, binary), join(dir, binary));
+      if (usesBetterSqlite) {
+        mkdirSync(dirname(join(dir, binary)), { recursive: true });
+        copyFileSync(join(repo, binary), join(dir, binary));
+      }
       return dir;
     });
     kitProject.catch(() => undefined); // awaited by the kit's tests
@@ -215,8 +220,11 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
       figures.kit = { packages: packages.length, bytes };
       for (const tool of ['typescript', 'tsx', '@redocly/cli', 'openapi-typescript', 'vitest', 'playwright-core']) expect(packages).not.toContain(tool);
       for (const runtime of ['oauth-apps-api-client', 'express', 'better-sqlite3', '@stoplight/prism-cli']) expect(packages).toContain(runtime);
-      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', 'oauth-apps-api', 'package.json'), 'utf8')) as Record<string, unknown>;
+      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', 'oauth-apps-api', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
       expect(manifest.private).toBeUndefined();
+      // A native addon that only Node 20 and 22 use: an install that cannot build it still works.
+      expect(Object.keys(manifest.optionalDependencies!)).toEqual(['better-sqlite3']);
+      expect(manifest.dependencies).not.toHaveProperty('better-sqlite3');
       expectSourceMapsResolve(join(dir, 'node_modules', 'oauth-apps-api'));
     }, 240_000);
 
@@ -304,6 +312,40 @@ console.log(JSON.stringify({ same: kit.createOauthAppsClient === client.createOa
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.mts'] }));
       const result = await exec(process.execPath, [tsc, '-p', dir]).catch((err: { stdout: string }) => err);
       expect(result.stdout).toBe('');
+    }, 240_000);
+
+    // What an install on a machine that cannot build better-sqlite3 gets (npm drops an optional
+    // dependency whose install script fails): Node 24 runs on node:sqlite; 20 and 22 say why not.
+    it(`without better-sqlite3 installed, ${usesBetterSqlite ? 'SQLite storage says what is missing and what to do' : 'SQLite storage works (node:sqlite)'}`, async () => {
+      const dir = await kitProject;
+      const pkg = join(dir, 'node_modules', 'better-sqlite3');
+      const away = join(dir, 'node_modules', '.better-sqlite3-away');
+      writeFileSync(
+        join(dir, 'no-native.mjs'),
+        `import { createInProcessApi } from 'oauth-apps-api/testing';
+try {
+  const api = await createInProcessApi({ seed: false });
+  const res = await api.fetch(new Request('http://api.test/v1/oauth-apps', { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'stripe', client_id: 'c', client_secret: 's', name: 'n' }) }));
+  await api.close();
+  console.log(JSON.stringify({ status: res.status }));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.message }));
+}`,
+      );
+      renameSync(pkg, away);
+      try {
+        const { stdout } = await exec(process.execPath, ['no-native.mjs'], { cwd: dir });
+        const result = JSON.parse(stdout) as { status?: number; error?: string };
+        if (usesBetterSqlite) {
+          expect(result.error).toMatch(/needs the better-sqlite3 package, which is not installed or not built/);
+          expect(result.error).toMatch(/Node 24 and later use the built-in node:sqlite/);
+          expect(result.error).toMatch(/PostgreSQL/);
+        } else {
+          expect(result).toEqual({ status: 200 });
+        }
+      } finally {
+        renameSync(away, pkg);
+      }
     }, 240_000);
   });
 });

@@ -1,9 +1,9 @@
-import type Database from 'better-sqlite3';
+import { asBuffer, type SqliteDatabase } from './sqlite-driver.js';
 import type { Fault, NamespaceRecord, SandboxState, SeedApp } from './types.js';
 
 interface NamespaceRow {
   id: string;
-  token_hash: Buffer;
+  token_hash: Uint8Array;
   ttl_ms: number;
   created_at: number;
   last_used_at: number;
@@ -14,7 +14,7 @@ interface FaultRow {
   remaining: number | null;
 }
 
-const toNamespace = (r: NamespaceRow): NamespaceRecord => ({ id: r.id, tokenHash: r.token_hash, ttlMs: r.ttl_ms, createdAt: r.created_at, lastUsedAt: r.last_used_at });
+const toNamespace = (r: NamespaceRow): NamespaceRecord => ({ id: r.id, tokenHash: asBuffer(r.token_hash), ttlMs: r.ttl_ms, createdAt: r.created_at, lastUsedAt: r.last_used_at });
 const toFault = (r: FaultRow): Fault => ({ id: r.id, ...(JSON.parse(r.definition) as Omit<Fault, 'id'>), ...(r.remaining === null ? {} : { remaining: r.remaining }) });
 const LIVE = 'last_used_at + ttl_ms > ?';
 
@@ -25,30 +25,30 @@ const LIVE = 'last_used_at + ttl_ms > ?';
  */
 export class SqliteSandboxState implements SandboxState {
   private readonly stmt;
-  private readonly createInTx: Database.Transaction<(ns: NamespaceRecord, seed: SeedApp[], max: number, now: number) => boolean>;
+  private readonly createInTx: (ns: NamespaceRecord, seed: SeedApp[], max: number, now: number) => boolean;
   private readonly deleteInTx: (ids: string[]) => number;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: SqliteDatabase) {
     this.stmt = {
-      countLive: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM sandbox_namespaces WHERE ${LIVE}`),
+      countLive: db.prepare<{ n: number }>(`SELECT count(*) AS n FROM sandbox_namespaces WHERE ${LIVE}`),
       insertNamespace: db.prepare('INSERT INTO sandbox_namespaces (id, token_hash, seed, ttl_ms, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      byHash: db.prepare<[Buffer], NamespaceRow>('SELECT id, token_hash, ttl_ms, created_at, last_used_at FROM sandbox_namespaces WHERE token_hash = ?'),
+      byHash: db.prepare<NamespaceRow>('SELECT id, token_hash, ttl_ms, created_at, last_used_at FROM sandbox_namespaces WHERE token_hash = ?'),
       touch: db.prepare('UPDATE sandbox_namespaces SET last_used_at = max(last_used_at, ?) WHERE id = ?'),
-      list: db.prepare<[number], NamespaceRow>(`SELECT id, token_hash, ttl_ms, created_at, last_used_at FROM sandbox_namespaces WHERE ${LIVE} ORDER BY created_at, id`),
-      expired: db.prepare<[number], { id: string }>(`SELECT id FROM sandbox_namespaces WHERE NOT (${LIVE})`),
-      seed: db.prepare<[string], { seed: string }>('SELECT seed FROM sandbox_namespaces WHERE id = ?'),
+      list: db.prepare<NamespaceRow>(`SELECT id, token_hash, ttl_ms, created_at, last_used_at FROM sandbox_namespaces WHERE ${LIVE} ORDER BY created_at, id`),
+      expired: db.prepare<{ id: string }>(`SELECT id FROM sandbox_namespaces WHERE NOT (${LIVE})`),
+      seed: db.prepare<{ seed: string }>('SELECT seed FROM sandbox_namespaces WHERE id = ?'),
       setSeed: db.prepare('UPDATE sandbox_namespaces SET seed = ? WHERE id = ?'),
       deleteNamespace: db.prepare('DELETE FROM sandbox_namespaces WHERE id = ?'),
       deleteApps: db.prepare('DELETE FROM oauth_apps WHERE namespace = ?'),
       insertFault: db.prepare('INSERT INTO sandbox_faults (id, namespace, definition, remaining) VALUES (?, ?, ?, ?)'),
-      listFaults: db.prepare<[string], FaultRow>('SELECT id, definition, remaining FROM sandbox_faults WHERE namespace = ? ORDER BY seq'),
+      listFaults: db.prepare<FaultRow>('SELECT id, definition, remaining FROM sandbox_faults WHERE namespace = ? ORDER BY seq'),
       removeFault: db.prepare('DELETE FROM sandbox_faults WHERE namespace = ? AND id = ?'),
       clearFaults: db.prepare('DELETE FROM sandbox_faults WHERE namespace = ?'),
-      decrement: db.prepare<[string, string], { remaining: number }>(
+      decrement: db.prepare<{ remaining: number }>(
         'UPDATE sandbox_faults SET remaining = remaining - 1 WHERE namespace = ? AND id = ? AND remaining > 0 RETURNING remaining',
       ),
       dropUsedUp: db.prepare('DELETE FROM sandbox_faults WHERE namespace = ? AND id = ? AND remaining = 0'),
-      withFaults: db.prepare<[], { namespace: string }>('SELECT DISTINCT namespace FROM sandbox_faults'),
+      withFaults: db.prepare<{ namespace: string }>('SELECT DISTINCT namespace FROM sandbox_faults'),
     };
     this.deleteInTx = db.transaction((ids: string[]) => {
       let n = 0;
@@ -64,11 +64,11 @@ export class SqliteSandboxState implements SandboxState {
       if (this.stmt.countLive.get(now)!.n >= max) return false;
       this.stmt.insertNamespace.run(ns.id, ns.tokenHash, JSON.stringify(seed), ns.ttlMs, ns.createdAt, ns.lastUsedAt);
       return true;
-    });
+    }, 'immediate');
   }
 
   async createNamespace(ns: NamespaceRecord, seed: SeedApp[], max: number, now: number): Promise<boolean> {
-    return this.createInTx.immediate(ns, seed, max, now);
+    return this.createInTx(ns, seed, max, now);
   }
 
   async namespaceByTokenHash(tokenHash: Buffer): Promise<NamespaceRecord | undefined> {

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { contains, jsonFacts } from './contains.js';
+import { defaultSqliteDriver, openSqlite, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { SqliteSandboxState } from './sqlite-sandbox.js';
 import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
 import { nextTimestamp } from './time.js';
@@ -83,18 +83,18 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX sandbox_faults_namespace ON sandbox_faults (namespace, seq);`,
 ];
 
-function migrate(db: Database.Database) {
+function migrate(db: SqliteDatabase) {
   // foreign_keys cannot change inside a transaction; off, the rebuild's DROP does not cascade.
   db.pragma('foreign_keys = OFF');
   try {
     db.transaction(() => {
-      const version = db.pragma('user_version', { simple: true }) as number;
+      const version = db.pragmaValue('user_version') as number;
       for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
       if (version < MIGRATIONS.length) {
-        if ((db.pragma('foreign_key_check') as unknown[]).length) throw new Error('SQLite migration broke a foreign key');
+        if (db.pragma('foreign_key_check').length) throw new Error('SQLite migration broke a foreign key');
         db.pragma(`user_version = ${MIGRATIONS.length}`);
       }
-    }).immediate();
+    }, 'immediate')();
   } finally {
     db.pragma('foreign_keys = ON');
   }
@@ -130,13 +130,13 @@ const toApp = (r: Row): OauthApp => ({
 /** One open database, shared by the store's views of every namespace. */
 class Core {
   readonly stmt;
-  // Transaction wrappers, made once (better-sqlite3 builds a new wrapper per transaction() call).
+  // Transaction wrappers, made once.
   readonly createInTx: (ns: string, app: NewApp) => OauthApp;
   readonly updateInTx: (ns: string, id: string, patch: UpdateInput) => OauthApp | undefined;
   // A handful of filter shapes recur; preparing each once keeps SQL parsing off the hot path.
-  private readonly statements = new Map<string, Database.Statement<unknown[], Row>>();
+  private readonly statements = new Map<string, SqliteStatement<Row>>();
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: SqliteDatabase) {
     this.stmt = {
       insert: db.prepare(`INSERT INTO oauth_apps (namespace, id, provider, name, client_id, client_secret, metadata,
         health_status, health_notes, health_time, created_at, updated_at)
@@ -144,14 +144,14 @@ class Core {
         @health_status, @health_notes, @health_time, @created_at, @updated_at)`),
       insertFact: db.prepare('INSERT INTO metadata_facts (path, value, app_seq) VALUES (?, ?, ?)'),
       deleteFacts: db.prepare('DELETE FROM metadata_facts WHERE app_seq = ?'),
-      get: db.prepare<[string, string], Row>('SELECT * FROM oauth_apps WHERE namespace = ? AND id = ?'),
+      get: db.prepare<Row>('SELECT * FROM oauth_apps WHERE namespace = ? AND id = ?'),
       update: db.prepare(`UPDATE oauth_apps SET name = @name, client_secret = @client_secret,
         metadata = @metadata, updated_at = @updated_at WHERE seq = @seq`),
       setHealth: db.prepare(`UPDATE oauth_apps SET health_status = @status, health_notes = @notes,
         health_time = @time WHERE seq = @seq`),
       delete: db.prepare('DELETE FROM oauth_apps WHERE namespace = ? AND id = ?'),
       clear: db.prepare('DELETE FROM oauth_apps WHERE namespace = ?'),
-      count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM oauth_apps WHERE namespace = ?'),
+      count: db.prepare<{ n: number }>('SELECT count(*) AS n FROM oauth_apps WHERE namespace = ?'),
     };
     this.createInTx = db.transaction((ns: string, app: NewApp) => this.createTx(ns, app));
     this.updateInTx = db.transaction((ns: string, id: string, patch: UpdateInput) => this.updateTx(ns, id, patch));
@@ -160,7 +160,7 @@ class Core {
   prepared(sql: string) {
     let s = this.statements.get(sql);
     if (!s) {
-      s = this.db.prepare<unknown[], Row>(sql);
+      s = this.db.prepare<Row>(sql);
       if (this.statements.size < 64) this.statements.set(sql, s);
     }
     return s;
@@ -220,7 +220,10 @@ class Core {
   }
 }
 
-/** SQLite on better-sqlite3: WAL, synchronous statements wrapped in the async interface. */
+/**
+ * SQLite (node:sqlite on Node 24+, better-sqlite3 before: see sqlite-driver.ts): WAL,
+ * synchronous statements wrapped in the async interface.
+ */
 export class SqliteStore implements OauthAppStore {
   readonly location: string;
   readonly sandbox: SandboxState;
@@ -231,6 +234,7 @@ export class SqliteStore implements OauthAppStore {
   constructor(
     file: string | SqliteStore,
     private readonly namespace = DEFAULT_NAMESPACE,
+    driver: SqliteDriverName = defaultSqliteDriver(),
   ) {
     if (file instanceof SqliteStore) {
       ({ location: this.location, core: this.core, sandbox: this.sandbox } = file);
@@ -238,7 +242,7 @@ export class SqliteStore implements OauthAppStore {
     }
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
     this.location = file === ':memory:' ? 'SQLite in memory (nothing is kept)' : `SQLite file ${resolve(file)}`;
-    const db = new Database(file);
+    const db = openSqlite(file, driver);
     db.pragma('journal_mode = WAL');
     // NORMAL under WAL survives a process crash (kill -9) with every committed write; only an
     // OS crash or power loss can drop the last transactions.

@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/logger.js';
 import { serve, type RunningServer } from '../../src/server/serve.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
 import { docsCreateBody, expectError, startServer, TOKEN, type TestServer } from '../helpers/server.js';
+
+const execFileAsync = promisify(execFile);
 
 let s: TestServer;
 beforeAll(async () => {
@@ -84,6 +88,25 @@ describe('oversized and odd requests', () => {
     const raw = await rawHttp(s.url, `GET /v1/oauth-apps?metadata=${'x'.repeat(3 * 1024 * 1024)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
     expect(raw).toMatch(/^HTTP\/1\.1 431 /);
     expect(bodyOf(raw).summary).toMatch(/16 KiB/);
+  });
+
+  // A server that closes while the request is still arriving makes the kernel reset the
+  // connection, and the reset can beat the answer to the client. Here the client (another
+  // process, as a real one is) reads only once its whole request is sent, which a network's
+  // latency does too: a reset has arrived by then, and it reports it instead of the end.
+  it('the 431 reaches a client in another process that reads after sending its multi-megabyte URL', async () => {
+    const { hostname, port } = new URL(s.url);
+    const client = `const s = require('node:net').connect(${Number(port)}, ${JSON.stringify(hostname)});
+      let out = '';
+      s.pause();
+      s.on('data', (c) => (out += c));
+      s.on('error', (e) => (out += '\\n[client error ' + e.code + ']'));
+      s.on('close', () => process.stdout.write(out));
+      s.write('GET /v1/oauth-apps?metadata=' + 'x'.repeat(3 * 1024 * 1024) + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n', () => setTimeout(() => s.resume(), 300));`;
+    const { stdout } = await execFileAsync(process.execPath, ['-e', client]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 431 /);
+    expect(stdout).not.toContain('[client error');
+    expect(bodyOf(stdout).summary).toMatch(/16 KiB/);
   });
 
   it('duplicate query parameters are a 422', async () => {

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsonFacts } from '../../src/store/contains.js';
 import { openStore } from '../../src/store/index.js';
 import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite.js';
+import { openSqlite } from '../../src/store/sqlite-driver.js';
 import { dropTestSchemas, freshDatabaseUrl, onPostgres, pgTestUrl } from '../helpers/database.js';
 
 // A database written by the release before namespaces (migration 1 only, with data) opens
@@ -52,14 +52,14 @@ describe.runIf(!onPostgres)('SQLite: a file from before namespaces', () => {
 
   it('is upgraded in place, data and metadata index kept', async () => {
     const file = join(dir, 'old.db');
-    const db = new Database(file);
+    const db = openSqlite(file);
     db.exec(SQLITE_MIGRATIONS[0]!); // files of that release carry user_version 0
     const { lastInsertRowid } = db.prepare(`INSERT INTO oauth_apps (${Object.keys(app).join(', ')}) VALUES (${Object.keys(app).map((k) => `@${k}`).join(', ')})`).run(app);
     for (const f of jsonFacts(JSON.parse(app.metadata))) db.prepare('INSERT INTO metadata_facts (path, value, app_seq) VALUES (?, ?, ?)').run(f.path, f.value, lastInsertRowid);
     db.close();
     await expectUpgraded(`sqlite:${file}`);
-    const after = new Database(file);
-    expect(after.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
+    const after = openSqlite(file);
+    expect(after.pragmaValue('user_version')).toBe(SQLITE_MIGRATIONS.length);
     expect(after.pragma('foreign_key_check')).toEqual([]);
     after.close();
   });
