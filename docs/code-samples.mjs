@@ -56,6 +56,7 @@ function parameterExample(p, resolve) {
   if (p.examples) return resolve(Object.values(p.examples)[0])?.value;
   const media = p.content && Object.values(p.content)[0];
   if (media?.example !== undefined) return media.example;
+  if (media?.examples) return resolve(Object.values(media.examples)[0])?.value;
   return resolve(p.schema)?.example;
 }
 

@@ -7,6 +7,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import type { OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
+import { jsonBody } from './body.js';
 import { corsHandler, type CorsOrigins } from './cors.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { createLogger, requestLog } from './logger.js';
@@ -45,14 +46,13 @@ export function createApp(options: AppOptions): Express {
   // one its path prefix names, so the other surface's middleware costs it nothing. The
   // surfaces come first: API calls are the hot path, the public routes below are not.
   // The validator (validator.ts) is built once per spec and process, shared by every app.
-  const body = express.json({ limit: '1mb' });
   const sandbox = options.sandbox;
   // With the sandbox on, a token other than the server's may open a namespace.
   const auth = bearerAuth(options.token, sandbox && ((digest) => sandbox.namespaces.resolve(digest)));
   const validator = apiValidator(spec, { validateResponses });
   app.use(
     surface('/v1/', [
-      body,
+      jsonBody,
       auth,
       ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),
       validator,
@@ -63,7 +63,7 @@ export function createApp(options: AppOptions): Express {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
     const sandboxPipeline = lazily(() => [apiValidator(sandboxSpec(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);
-    app.use(surface('/__sandbox/', [body, auth, sandboxPipeline]));
+    app.use(surface('/__sandbox/', [jsonBody, auth, sandboxPipeline]));
   }
   warmUps.set(app, validator.warmUp);
 
@@ -75,7 +75,9 @@ export function createApp(options: AppOptions): Express {
   // The docs are a folder (build/docs: the API page, the sandbox page, the specs they offer
   // for download) whose pages link to each other relatively, so that they work as files too:
   // /docs/ is the API page, /docs/sandbox the sandbox's.
-  app.get('/docs', (req, res) => res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`));
+  // Only the bare /docs (with or without a query): Express's non-strict matching would also
+  // send /docs/ here, redirecting it to /docs//.
+  app.get('/docs', (req, res, next) => (req.path === '/docs' ? res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`) : next()));
   app.use('/docs', express.static(docsDir, { extensions: ['html'], redirect: false }));
   app.get(['/docs/', '/docs/sandbox'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
 

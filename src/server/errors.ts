@@ -74,6 +74,7 @@ const rewordings: [RegExp, (...groups: string[]) => string][] = [
   [/^must have required property '.+'$/, () => 'is required'],
   [/^must be (object|array|string|boolean|integer|number)$/, (t) => `must be ${typeNames[t!]}`],
   [/^Unknown query parameter '.+'$/, () => 'is not a known query parameter'],
+  [/^malformed uri'$/, () => 'is not valid percent-encoding: each % must begin two hex digits, and together they must spell UTF-8'],
 ];
 function reason(message: string): string {
   for (const [pattern, reword] of rewordings) {
@@ -104,8 +105,11 @@ function fromValidator(err: ValidatorError): ApiError {
   return new ApiError(err.status, summaries[err.status] ?? err.errors?.[0]?.message ?? 'Request refused.', undefined, err.headers);
 }
 
-/** body-parser's failures carry a `type`. */
-function fromBodyParser(err: { type?: string; status?: number }): ApiError | undefined {
+/** body-parser's failures carry a `type`, except a decompression failure (zlib's own error, status 400). */
+function fromBodyParser(err: { type?: string; status?: number; code?: unknown; errno?: unknown }): ApiError | undefined {
+  if (err.status === 400 && err.type === undefined && typeof err.code === 'string' && typeof err.errno === 'number') {
+    return new ApiError(400, 'The request body could not be decompressed: it is not valid data of its Content-Encoding.');
+  }
   if (err.type === 'entity.parse.failed') return new ApiError(400, 'The request body is not valid JSON.');
   if (err.type === 'entity.too.large') return new ApiError(413, 'The request body is larger than the 1 MiB limit.');
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {

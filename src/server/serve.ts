@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { OauthAppStore } from '../store/index.js';
 import { warmUp } from './app.js';
-import { answerClientErrors } from './client-errors.js';
+import { answerClientErrors, refusedForMissingHost } from './client-errors.js';
 import { createLogger } from './logger.js';
 import { openApp, type OpenConfig } from './open.js';
 import type { Logger } from 'pino';
@@ -44,8 +44,9 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
       requestTimeout: config.requestTimeoutMs ?? 30_000,
       connectionsCheckingInterval: 1_000,
       keepAliveTimeout: 5_000,
+      requireHostHeader: false, // refusedForMissingHost answers it, in the API's shape
     },
-    app,
+    (req, res) => void (refusedForMissingHost(req, res) || app(req, res)),
   );
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/logger.js';
 import { serve, type RunningServer } from '../../src/server/serve.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
+import { bodyOf, rawHttp } from '../helpers/raw-http.js';
 import { docsCreateBody, expectError, startServer, TOKEN, type TestServer } from '../helpers/server.js';
 
 const execFileAsync = promisify(execFile);
@@ -17,21 +17,6 @@ afterAll(() => s.close());
 
 const json = { 'content-type': 'application/json' };
 const post = (body: string) => s.raw('/v1/oauth-apps', { method: 'POST', headers: json, body });
-
-/** Sends raw bytes (what fetch refuses to send) and returns the raw response. */
-function rawHttp(url: string, request: string | ((socket: import('node:net').Socket) => void)): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let out = '';
-    socket.on('data', (c) => (out += c));
-    socket.on('end', () => resolve(out));
-    socket.on('close', () => resolve(out));
-    socket.on('error', reject);
-    socket.on('connect', () => (typeof request === 'string' ? socket.write(request) : request(socket)));
-  });
-}
-const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { summary: string };
 
 describe('hostile metadata', () => {
   it('__proto__ / constructor keys are stored and returned as plain data, polluting nothing', async () => {

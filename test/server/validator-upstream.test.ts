@@ -240,3 +240,12 @@ describe('4. each distinct root schema compiled once', () => {
     expect(valid, 'some bodies pass, so both verdicts are exercised').toBeGreaterThan(upstream.out.size / 2);
   });
 });
+
+describe('5. a required body left out (missingBody)', () => {
+  it('upstream still decides from the body schema\'s `required`, not requestBody.required (if this fails, eov fixed it: drop missingBody)', () => {
+    const source = readFileSync(eovRequire.resolve('./middlewares/openapi.request.validator.js'), 'utf8');
+    expect(source, 'eov changed how it decides that a body is required: check whether src/server/validator.ts still needs missingBody').toContain(
+      'const requireBody = body.required && !isBodyBinary;',
+    );
+  });
+});

@@ -430,7 +430,11 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request is malformed (the body is not valid JSON, or a header holds control characters). */
+        /**
+         * @description The request is malformed: the body is not valid JSON, a compressed body (`Content-Encoding`
+         *     gzip, deflate or br) cannot be decompressed, a header holds control characters, or an
+         *     HTTP/1.1 request has no `Host` header.
+         */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -439,7 +443,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request body is larger than 1 MiB. */
+        /**
+         * @description The request body is larger than 1 MiB (after decompression). A `Content-Length` over the
+         *     limit is answered at once, before the body is read, and the connection is then closed.
+         */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -448,7 +455,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request body is not sent as `application/json`. */
+        /**
+         * @description The request body is not sent as UTF-8 `application/json`, or is sent in a `Content-Encoding`
+         *     other than none (`identity`), `gzip`, `deflate` or `br`.
+         */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;

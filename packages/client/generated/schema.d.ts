@@ -164,7 +164,9 @@ export interface components {
         };
         /**
          * @description Body of a create request. Unknown fields are refused (422), never silently stored, and so
-         *     is text holding the NUL character (U+0000), anywhere including `metadata`.
+         *     is, anywhere including `metadata` (its keys too): text holding the NUL character (U+0000)
+         *     or a lone UTF-16 surrogate (an escape such as `\ud800` without its pair, which no store
+         *     can keep as sent), and a number JSON cannot write back (`1e400`).
          */
         OauthAppCreate: {
             provider: components["schemas"]["Provider"];
@@ -192,7 +194,9 @@ export interface components {
         /**
          * @description Body of an update request. Only the fields sent change; `metadata`, when sent, replaces
          *     the whole object. `provider` and `client_id` cannot change: sending them (or any other
-         *     unknown field) is a 422, as is text holding the NUL character (U+0000).
+         *     unknown field) is a 422, as is text holding the NUL character (U+0000) or a lone UTF-16
+         *     surrogate, and a number JSON cannot write back (`1e400`). A request without a body is a
+         *     422 (`body` is required); `{}` is a valid update that changes nothing but `updated_at`.
          */
         OauthAppUpdate: {
             /** @description New display name of the OAuth app. */
@@ -203,7 +207,11 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed (the body is not valid JSON, or a header holds control characters). */
+        /**
+         * @description The request is malformed: the body is not valid JSON, a compressed body (`Content-Encoding`
+         *     gzip, deflate or br) cannot be decompressed, a header holds control characters, or an
+         *     HTTP/1.1 request has no `Host` header.
+         */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -224,6 +232,18 @@ export interface components {
         };
         /** @description The API token is valid but may not do this. */
         Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description The request was not received in time: its headers within 10 s, or the whole request (body
+         *     included) within 30 s of its start. The connection is closed after this answer.
+         */
+        RequestTimeout: {
             headers: {
                 [name: string]: unknown;
             };
@@ -277,7 +297,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request body is larger than 1 MiB. */
+        /**
+         * @description The request body is larger than 1 MiB (after decompression). A `Content-Length` over the
+         *     limit is answered at once, before the body is read, and the connection is then closed.
+         */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -286,7 +309,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request body is not sent as `application/json`. */
+        /**
+         * @description The request body is not sent as UTF-8 `application/json`, or is sent in a `Content-Encoding`
+         *     other than none (`identity`), `gzip`, `deflate` or `br`.
+         */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -317,11 +343,15 @@ export interface components {
          */
         HealthStatusFilter: components["schemas"]["HealthStatus"];
         /**
-         * @description A JSON-encoded object. Returns only the OAuth apps whose metadata contains it: every
-         *     property given must be present with an equal value; nested objects match the same way
-         *     (JSON containment), arrays and scalars must be equal. Example:
-         *     `metadata={"custom_property":42}`, URL-encoded as `metadata=%7B%22custom_property%22%3A42%7D`
-         *     (send it encoded; the server also accepts it as typed).
+         * @description A JSON-encoded object. Returns only the OAuth apps whose metadata contains it (JSON
+         *     containment, as PostgreSQL's `jsonb @>`): every property given must be present with a
+         *     contained value; a nested object is contained when each of its properties is; an array is
+         *     contained when each of its elements is contained in some element of the app's array, in any
+         *     order and whatever else it holds (so `{"tags":["a"]}` matches `{"tags":["b","a"]}`, and
+         *     `{"tags":[]}` matches any array `tags`); scalars must be equal (`42` does not match `"42"`).
+         *     Example: `metadata={"custom_property":42}`, URL-encoded as
+         *     `metadata=%7B%22custom_property%22%3A42%7D` (send it encoded; the server also accepts it
+         *     as typed).
          */
         MetadataFilter: string;
         /**
@@ -367,11 +397,15 @@ export interface operations {
                  */
                 "health.status"?: components["parameters"]["HealthStatusFilter"];
                 /**
-                 * @description A JSON-encoded object. Returns only the OAuth apps whose metadata contains it: every
-                 *     property given must be present with an equal value; nested objects match the same way
-                 *     (JSON containment), arrays and scalars must be equal. Example:
-                 *     `metadata={"custom_property":42}`, URL-encoded as `metadata=%7B%22custom_property%22%3A42%7D`
-                 *     (send it encoded; the server also accepts it as typed).
+                 * @description A JSON-encoded object. Returns only the OAuth apps whose metadata contains it (JSON
+                 *     containment, as PostgreSQL's `jsonb @>`): every property given must be present with a
+                 *     contained value; a nested object is contained when each of its properties is; an array is
+                 *     contained when each of its elements is contained in some element of the app's array, in any
+                 *     order and whatever else it holds (so `{"tags":["a"]}` matches `{"tags":["b","a"]}`, and
+                 *     `{"tags":[]}` matches any array `tags`); scalars must be equal (`42` does not match `"42"`).
+                 *     Example: `metadata={"custom_property":42}`, URL-encoded as
+                 *     `metadata=%7B%22custom_property%22%3A42%7D` (send it encoded; the server also accepts it
+                 *     as typed).
                  */
                 metadata?: components["parameters"]["MetadataFilter"];
                 /**
@@ -399,6 +433,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
@@ -431,6 +466,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /**
@@ -486,6 +522,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
@@ -521,6 +558,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
@@ -560,6 +598,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
