@@ -1,8 +1,10 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import fc from 'fast-check';
 import { createConformanceChecker } from '../contract/conformance.js';
 import { loadSpec } from '../spec/index.js';
 import { operationsById } from '../spec/operations.js';
-import { fetchArgs, requestArbitrary, SECRET_MARK, targetId, type FuzzRequest } from './requests.js';
+import { edgeRequestArbitrary, fetchArgs, requestArbitrary, SECRET_MARK, targetId, type FuzzRequest } from './requests.js';
 import { validArbitrary } from './schema-arbitrary.js';
 
 export interface FuzzOptions {
@@ -42,7 +44,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = { seed, runs: options.runs, requests: 0, byExpectation: {}, statuses: {}, failures: [], secretScan: { bodies: 0, logLines: 0, leaks: [] } };
 
   async function send(method: string, template: string, id: string | undefined, r: Partial<FuzzRequest>) {
-    const res = await fetch(...fetchArgs(r, { method, template }, id, options));
+    const args = fetchArgs(r, { method, template }, id, options);
+    const res = r.announce === undefined ? await fetch(...args) : await announcing(args, r.announce);
     const text = await res.text();
     report.requests += 1;
     report.statuses[res.status] = (report.statuses[res.status] ?? 0) + 1;
@@ -68,6 +71,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const b = res.body as { id?: string; validation_errors?: Record<string, string[]> } | undefined;
     if (r.expect === 'auth' && res.status !== 401) v.push(`${r.auth} token answered ${res.status}, expected 401`);
     if (r.expect === 'invalid' && !(res.status >= 400 && res.status < 500)) v.push(`invalid request (${r.broke}) answered ${res.status}, expected a 4xx`);
+    else if (r.status !== undefined && res.status !== r.status) v.push(`invalid request (${r.broke}) answered ${res.status}, expected ${r.status}: ${JSON.stringify(res.body)}`);
+    else if (r.field !== undefined && !Object.hasOwn(b?.validation_errors ?? {}, r.field)) v.push(`invalid request (${r.broke}) refused without naming ${r.field}: ${JSON.stringify(res.body)}`);
     if (r.expect === 'valid') {
       const unknownTarget = r.target !== undefined && (wasDeleted || !('known' in r.target) || known.length === 0);
       const duplicate = res.status === 422 && r.operationId === 'createOauthApp' && JSON.stringify(b?.validation_errors) === '{"client_id":["has already been taken"]}';
@@ -103,6 +108,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 
   // Mixed traffic: one request per run.
   await property('every response conforms', requestArbitrary(spec).map((r) => [r]), options.runs);
+  // The input classes once found answered wrongly from outside, each with its exact answer.
+  await property('input found from outside is refused as documented', edgeRequestArbitrary(spec).map((r) => [r]), Math.max(50, Math.round(options.runs / 4)));
   // Use after free, on purpose: create, delete, then get / patch / delete must all be 404.
   const createBody = validArbitrary(spec, { $ref: '#/components/schemas/OauthAppCreate' }) as fc.Arbitrary<Record<string, unknown>>;
   await property(
@@ -145,4 +152,25 @@ export function formatFuzzReport(r: FuzzReport, target: string): string {
   }
   lines.push(`violations: ${r.failures.length + r.secretScan.leaks.length}`);
   return lines.join('\n');
+}
+
+/**
+ * A request whose `Content-Length` says `announce` bytes while only its body is sent (fetch
+ * refuses to send such a request; node:http sends the header as given). The answer must come
+ * from the header alone, without the rest: after 3 s the request counts as unanswered.
+ */
+function announcing([url, init]: [URL, RequestInit], announce: number): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...(init.headers as Record<string, string>), 'content-length': String(announce) };
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: init.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers: res.headers as Record<string, string> })));
+      res.on('error', reject);
+    });
+    req.setTimeout(3_000, () => req.destroy(new Error(`no answer within 3 s to a body announced as ${announce} bytes`)));
+    // The server may close once it has answered; what is left unsent does not matter.
+    req.on('error', reject);
+    req.write(typeof init.body === 'string' ? init.body : '');
+  });
 }

@@ -31,6 +31,16 @@ describe('fuzzing the reference server from the spec', () => {
   });
 });
 
+/** A JSON value as a store writes it back: each lone surrogate (only those: the u flag) as U+FFFD. */
+const asStored = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? v.replace(/[\ud800-\udfff]/gu, '\ufffd')
+    : Array.isArray(v)
+      ? v.map(asStored)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [asStored(k), asStored(x)]))
+        : v;
+
 /** The reference server with response validation off and one deliberate bug. */
 async function brokenServer(bug: (app: Express) => void, store = new SqliteStore(':memory:')) {
   const app = express();
@@ -73,6 +83,31 @@ describe('the fuzzer catches what it claims to', () => {
       broken.close();
     }
   });
+
+  // Each class the black-box run of issue 24 found, put back into a server one at a time.
+  it.each([
+    ['a corrupt compressed body answered 500', (app: Express) => app.use((req, res, next) => (req.headers['content-encoding'] ? void res.status(500).json({ summary: 'Internal server error.' }) : next())), /corrupt (gzip|deflate|br) body\) answered 500/],
+    [
+      'text with a lone surrogate stored (as U+FFFD)',
+      (app: Express) =>
+        app.use((req, res, next) => {
+          if (req.headers['content-encoding'] || !req.headers['content-length'] || req.headers['content-length'] === '0') return next();
+          express.json()(req, res, () => ((req.body = asStored(req.body)), next()));
+        }),
+      /lone surrogate in [a-z_ ]+\) (answered 200, expected 422|refused without naming)/,
+    ],
+    ['a bad %-escape keyed by the route', (app: Express) => app.use((req, res, next) => (/%(?![0-9A-F]{2})|%E0%A4%A|%C3%28|%ED/i.test(req.url) ? void res.status(422).json({ summary: 'x', validation_errors: { 'oauth-apps': ["malformed uri'"] } }) : next())), /refused without naming id/],
+    ['a body announced over the limit read to its end', (app: Express) => app.use((req, _res, next) => (Number(req.headers['content-length']) > 2 ** 20 ? void req.resume() : next())), /no answer within 3 s|answered \d+, expected 413/],
+  ])('%s', async (_name, bug, violation) => {
+    const broken = await brokenServer(bug);
+    try {
+      const report = await runFuzz({ baseUrl: broken.url, token: TOKEN, runs: 200, seed: 4 });
+      const f = report.failures.find((x) => x.property === 'input found from outside is refused as documented');
+      expect(f?.violations, formatFuzzReport(report, broken.url)).toMatch(violation);
+    } finally {
+      broken.close();
+    }
+  }, 60_000);
 
   it('a leaked secret', async () => {
     const broken = await brokenServer((app) =>
