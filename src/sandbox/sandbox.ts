@@ -82,7 +82,14 @@ export class Sandbox {
   async createNamespace(options: { seed?: SeedApp[] | false; ttl_seconds?: number }): Promise<NamespaceCreated> {
     const seed = options.seed === false ? [] : (options.seed ?? this.seed);
     const created = await this.namespaces.create(options.ttl_seconds, seed);
-    await this.load(this.store.inNamespace(created.id), seed);
+    try {
+      await this.load(this.store.inNamespace(created.id), seed);
+    } catch (err) {
+      // A namespace whose seed did not load is of no use to its caller, who never gets its
+      // token: removed with what did load, so it does not hold a place under the cap.
+      await this.namespaces.delete(created.id).catch(() => undefined);
+      throw err;
+    }
     return created;
   }
 

@@ -5,7 +5,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, createSandboxClient, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { createInProcessApi } from '../../src/testing/index.js';
+import { Sandbox } from '../../src/sandbox/sandbox.js';
 import { defaultSeedFile, loadSeedFile } from '../../src/sandbox/seed.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { DEFAULT_NAMESPACE } from '../../src/store/types.js';
 import { dropTestSchemas, onPostgres, pgTestUrl } from '../helpers/database.js';
 import { docsCreateBody, expectError, startServer, TOKEN, type TestServer } from '../helpers/server.js';
 
@@ -65,6 +68,26 @@ describe('creating a namespace', () => {
     expect((await admin.POST('/__sandbox/namespaces', { body: { ttl_seconds: 0 } })).response.status).toBe(422);
     expect((await admin.POST('/__sandbox/namespaces', { body: { seed: true as unknown as false } })).response.status).toBe(422);
     expect((await admin.GET('/__sandbox/namespaces')).data!.data).toHaveLength(before);
+  });
+
+  it('a seed that fails to load (the store refusing an app) leaves no namespace behind', async () => {
+    class FailingStore extends SqliteStore {
+      override inNamespace(id: string) {
+        const view = super.inNamespace(id);
+        if (id !== DEFAULT_NAMESPACE) view.create = () => Promise.reject(new Error('the database went away'));
+        return view;
+      }
+    }
+    const store = new FailingStore(':memory:');
+    const sandbox = new Sandbox(store, { maxNamespaces: 1 });
+    try {
+      await expect(sandbox.createNamespace({ seed: [docsCreateBody] })).rejects.toThrow('the database went away');
+      expect(await sandbox.namespaces.list()).toEqual([]);
+      // Its place under the cap (1) is free again.
+      await expect(sandbox.createNamespace({ seed: [] })).resolves.toHaveProperty('token');
+    } finally {
+      await store.close();
+    }
   });
 
   it('takes no body at all', async () => {
