@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { contains, jsonFacts } from './contains.js';
 import { defaultSqliteDriver, openSqlite, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { SqliteSandboxState } from './sqlite-sandbox.js';
-import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
+import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
 import { nextTimestamp } from './time.js';
 
 // Versioned migrations (PRAGMA user_version), applied in order on open inside one
@@ -230,11 +230,16 @@ export class SqliteStore implements OauthAppStore {
   private readonly core: Core;
   private readonly views = new Map<string, OauthAppStore>();
 
-  /** `file` is a path or `:memory:`; another SqliteStore gives a view of its database from `namespace`. */
+  /**
+   * `file` is a path or `:memory:`; another SqliteStore gives a view of its database from
+   * `namespace`. `timeoutMs` is how long a statement waits for another process's lock
+   * (busy_timeout).
+   */
   constructor(
     file: string | SqliteStore,
     private readonly namespace = DEFAULT_NAMESPACE,
     driver: SqliteDriverName = defaultSqliteDriver(),
+    { timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS }: { timeoutMs?: number } = {},
   ) {
     if (file instanceof SqliteStore) {
       ({ location: this.location, core: this.core, sandbox: this.sandbox } = file);
@@ -247,7 +252,7 @@ export class SqliteStore implements OauthAppStore {
     // NORMAL under WAL survives a process crash (kill -9) with every committed write; only an
     // OS crash or power loss can drop the last transactions.
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${timeoutMs}`);
     migrate(db);
     this.core = new Core(db);
     this.sandbox = new SqliteSandboxState(db);
@@ -312,6 +317,10 @@ export class SqliteStore implements OauthAppStore {
 
   async clear(): Promise<void> {
     this.core.stmt.clear.run(this.namespace);
+  }
+
+  async ping(): Promise<void> {
+    this.core.db.pragmaValue('user_version');
   }
 
   async close(): Promise<void> {
