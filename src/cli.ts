@@ -31,6 +31,10 @@ Options of serve (each also an environment variable):
   --database-url <url>   DATABASE_URL    default sqlite::memory: (data kept in memory, lost at exit);
                                          sqlite:./data/oauth-apps.db keeps it in a file,
                                          postgres://… in PostgreSQL
+  --database-timeout <ms> DATABASE_TIMEOUT_MS
+                                         default 5000: the longest wait on the database
+                                         (connecting, each statement); past it a request
+                                         answers 503 with Retry-After, and start-up fails
   --log-level <level>    LOG_LEVEL       default info (fatal, error, warn, info, debug, silent)
   --seed <file>          SEED_FILE       JSON or YAML list of apps loaded into an empty database
                                          and restored by POST /__sandbox/reset
@@ -58,6 +62,7 @@ async function main(argv: string[]) {
       host: { type: 'string' },
       token: { type: 'string' },
       'database-url': { type: 'string' },
+      'database-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       'no-response-validation': { type: 'boolean' },
       seed: { type: 'string' },
@@ -131,6 +136,7 @@ async function main(argv: string[]) {
     host,
     token: values.token ?? env.API_TOKEN,
     databaseUrl,
+    databaseTimeoutMs: positiveInteger('--database-timeout', values['database-timeout'] ?? env.DATABASE_TIMEOUT_MS),
     validateResponses: values['no-response-validation'] ? false : undefined,
     logger: log,
     seed: seedFile ? await loadSeedFile(seedFile) : [],

@@ -5,7 +5,7 @@ import { sandboxSteering } from '../sandbox/middleware.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
-import type { OauthAppStore } from '../store/types.js';
+import { StoreUnavailableError, type OauthAppStore } from '../store/types.js';
 import { bearerAuth } from './auth.js';
 import { jsonBody } from './body.js';
 import { corsHandler, type CorsOrigins } from './cors.js';
@@ -67,8 +67,16 @@ export function createApp(options: AppOptions): Express {
   }
   warmUps.set(app, validator.warmUp);
 
-  // Public: readiness, the contract itself, its docs.
+  // Public: liveness, readiness, the contract itself, its docs. /healthz says the process
+  // answers (restarting it would not help while the database is down); /readyz also asks the
+  // database, so a load balancer stops sending requests to an instance that cannot serve them.
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res, next) =>
+    void options.store.ping().then(
+      () => res.json({ status: 'ok' }),
+      (err: unknown) => next(err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`readiness probe failed: ${(err as Error).message}`, { cause: err })),
+    ),
+  );
   app.get('/openapi.json', (_req, res) => res.sendFile(bundledSpecJson));
   app.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSpecYaml));
   if (options.sandbox) app.get('/sandbox.yaml', (_req, res) => res.type('application/yaml').sendFile(bundledSandboxYaml));

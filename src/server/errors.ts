@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { components } from 'oauth-apps-api-client';
+import { StoreUnavailableError } from '../store/types.js';
 
 export type ErrorBody = components['schemas']['Error'];
 type ValidationErrors = NonNullable<ErrorBody['validation_errors']>;
@@ -35,6 +36,14 @@ export class ApiError extends Error {
 }
 
 const NO_SUCH_ROUTE = 'Not found: no such route.';
+
+/** Seconds a client is told to wait when the database is unavailable (a PostgreSQL restart takes about that). */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** 503 for a database that cannot answer now: the client may retry; it is not a bug to report. */
+export function unavailable(): ApiError {
+  return new ApiError(503, 'The database is unavailable; retry in a few seconds.', undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+}
 
 /** Shape of express-openapi-validator's errors (it exports classes, but not one common type). */
 interface ValidatorError {
@@ -124,7 +133,8 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new ApiError(
 
 /**
  * The one place that turns any error into the API's error body. A 5xx is logged with its
- * stack (it is our bug); the client sees only a generic summary.
+ * stack (it is our bug); the client sees only a generic summary. A database that cannot
+ * answer (StoreUnavailableError) is a 503 with Retry-After instead, logged as a warning.
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -138,6 +148,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   };
 
   function respond(err: unknown, req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2]) {
+    if (err instanceof StoreUnavailableError) {
+      // Not our bug, so no stack; the reason (never a connection string) says what the database did.
+      log.warn({ reason: err.message, method: req.method, path: req.path }, 'database unavailable');
+      err = unavailable();
+    }
     const apiError =
       err instanceof ApiError ? err : (fromBodyParser(err as { type?: string }) ?? (isValidatorError(err) ? fromValidator(err) : undefined));
     if (!apiError || apiError.status >= 500) {

@@ -8,6 +8,8 @@ import type { CorsOrigins } from './cors.js';
 
 export interface OpenConfig {
   databaseUrl: string;
+  /** Bound on each wait on the database, in ms: past it a request answers 503 (default 5000; DATABASE_TIMEOUT_MS). */
+  databaseTimeoutMs?: number;
   token: string;
   logger: Logger;
   validateResponses?: boolean;
@@ -38,7 +40,7 @@ export interface OpenedApp {
  * it when empty, build the one pipeline (`createApp`) on it. Only how requests arrive differs.
  */
 export async function openApp(config: OpenConfig): Promise<OpenedApp> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now });
   const close = async () => {
     sandbox.stop();

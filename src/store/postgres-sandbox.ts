@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Fault, NamespaceRecord, SandboxState, SeedApp } from './types.js';
+import { connect, query } from './postgres-errors.js';
+import { StoreUnavailableError, type Fault, type NamespaceRecord, type SandboxState, type SeedApp } from './types.js';
 
 interface NamespaceRow {
   id: string;
@@ -48,8 +49,9 @@ export class PostgresSandboxState implements SandboxState {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly connectionString: string,
-    private readonly schema: string | undefined,
+    /** The pool's connection settings (timeouts, search_path), for the LISTEN connection. */
+    private readonly clientConfig: pg.ClientConfig,
+    schema: string | undefined,
   ) {
     // A channel name is an identifier (at most 63 bytes): one per schema, hashed to fit.
     this.channel = `oauth_apps_faults_${createHash('sha256').update(schema ?? '').digest('hex').slice(0, 16)}`;
@@ -57,18 +59,19 @@ export class PostgresSandboxState implements SandboxState {
   }
 
   async createNamespace(ns: NamespaceRecord, seed: SeedApp[], max: number, now: number): Promise<boolean> {
-    const client = await this.pool.connect();
+    const client = await connect(this.pool);
+    let lost: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await query(client, 'BEGIN');
       // The cap holds across instances: creates take turns on this lock.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.lockKey]);
-      await client.query(deleteNamespaces(EXPIRED), [now]);
-      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM sandbox_namespaces');
+      await query(client, 'SELECT pg_advisory_xact_lock(hashtext($1))', [this.lockKey]);
+      await query(client, deleteNamespaces(EXPIRED), [now]);
+      const { rows } = await query<{ n: number }>(client, 'SELECT count(*)::int AS n FROM sandbox_namespaces');
       if (rows[0]!.n >= max) {
-        await client.query('ROLLBACK');
+        await query(client, 'ROLLBACK');
         return false;
       }
-      await client.query('INSERT INTO sandbox_namespaces (id, token_hash, seed, ttl_ms, created_at, last_used_at) VALUES ($1, $2, $3::text::json, $4, $5, $6)', [
+      await query(client, 'INSERT INTO sandbox_namespaces (id, token_hash, seed, ttl_ms, created_at, last_used_at) VALUES ($1, $2, $3::text::json, $4, $5, $6)', [
         ns.id,
         ns.tokenHash,
         JSON.stringify(seed),
@@ -76,50 +79,52 @@ export class PostgresSandboxState implements SandboxState {
         ns.createdAt,
         ns.lastUsedAt,
       ]);
-      await client.query('COMMIT');
+      await query(client, 'COMMIT');
       return true;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await query(client, 'ROLLBACK').catch(() => undefined);
+      // A client whose connection failed must not go back to the pool for the next request.
+      if (err instanceof StoreUnavailableError) lost = err;
       throw err;
     } finally {
-      client.release();
+      client.release(lost);
     }
   }
 
   async namespaceByTokenHash(tokenHash: Buffer): Promise<NamespaceRecord | undefined> {
-    const { rows } = await this.pool.query<NamespaceRow>(`SELECT ${NAMESPACE_COLUMNS} FROM sandbox_namespaces WHERE token_hash = $1`, [tokenHash]);
+    const { rows } = await query<NamespaceRow>(this.pool, `SELECT ${NAMESPACE_COLUMNS} FROM sandbox_namespaces WHERE token_hash = $1`, [tokenHash]);
     return rows[0] && toNamespace(rows[0]);
   }
 
   async touchNamespace(id: string, now: number): Promise<void> {
-    await this.pool.query('UPDATE sandbox_namespaces SET last_used_at = greatest(last_used_at, $2) WHERE id = $1', [id, now]);
+    await query(this.pool, 'UPDATE sandbox_namespaces SET last_used_at = greatest(last_used_at, $2) WHERE id = $1', [id, now]);
   }
 
   async listNamespaces(now: number): Promise<NamespaceRecord[]> {
-    const { rows } = await this.pool.query<NamespaceRow>(`SELECT ${NAMESPACE_COLUMNS} FROM sandbox_namespaces WHERE NOT (${EXPIRED}) ORDER BY created_at, id`, [now]);
+    const { rows } = await query<NamespaceRow>(this.pool, `SELECT ${NAMESPACE_COLUMNS} FROM sandbox_namespaces WHERE NOT (${EXPIRED}) ORDER BY created_at, id`, [now]);
     return rows.map(toNamespace);
   }
 
   async namespaceSeed(id: string): Promise<SeedApp[] | undefined> {
-    const { rows } = await this.pool.query<{ seed: SeedApp[] }>('SELECT seed FROM sandbox_namespaces WHERE id = $1', [id]);
+    const { rows } = await query<{ seed: SeedApp[] }>(this.pool, 'SELECT seed FROM sandbox_namespaces WHERE id = $1', [id]);
     return rows[0]?.seed;
   }
 
   async setNamespaceSeed(id: string, seed: SeedApp[]): Promise<void> {
-    await this.pool.query('UPDATE sandbox_namespaces SET seed = $2::text::json WHERE id = $1', [id, JSON.stringify(seed)]);
+    await query(this.pool, 'UPDATE sandbox_namespaces SET seed = $2::text::json WHERE id = $1', [id, JSON.stringify(seed)]);
   }
 
   async deleteNamespace(id: string): Promise<boolean> {
-    return (await this.pool.query<{ n: number }>(deleteNamespaces('id = $1'), [id])).rows[0]!.n > 0;
+    return (await query<{ n: number }>(this.pool, deleteNamespaces('id = $1'), [id])).rows[0]!.n > 0;
   }
 
   async deleteExpiredNamespaces(now: number): Promise<number> {
-    return (await this.pool.query<{ n: number }>(deleteNamespaces(EXPIRED), [now])).rows[0]!.n;
+    return (await query<{ n: number }>(this.pool, deleteNamespaces(EXPIRED), [now])).rows[0]!.n;
   }
 
   async addFault(namespace: string, fault: Fault): Promise<void> {
     const { id, remaining, ...definition } = fault;
-    await this.pool.query('INSERT INTO sandbox_faults (id, namespace, definition, remaining) VALUES ($1, $2, $3::text::json, $4)', [
+    await query(this.pool, 'INSERT INTO sandbox_faults (id, namespace, definition, remaining) VALUES ($1, $2, $3::text::json, $4)', [
       id,
       namespace,
       JSON.stringify(definition),
@@ -128,38 +133,38 @@ export class PostgresSandboxState implements SandboxState {
   }
 
   async listFaults(namespace: string): Promise<Fault[]> {
-    const { rows } = await this.pool.query<FaultRow>('SELECT id::text AS id, definition, remaining FROM sandbox_faults WHERE namespace = $1 ORDER BY seq', [namespace]);
+    const { rows } = await query<FaultRow>(this.pool, 'SELECT id::text AS id, definition, remaining FROM sandbox_faults WHERE namespace = $1 ORDER BY seq', [namespace]);
     return rows.map(toFault);
   }
 
   async removeFault(namespace: string, id: string): Promise<boolean> {
-    return ((await this.pool.query('DELETE FROM sandbox_faults WHERE namespace = $1 AND id = $2', [namespace, id])).rowCount ?? 0) > 0;
+    return ((await query(this.pool, 'DELETE FROM sandbox_faults WHERE namespace = $1 AND id = $2', [namespace, id])).rowCount ?? 0) > 0;
   }
 
   async clearFaults(namespace: string): Promise<number> {
-    return (await this.pool.query('DELETE FROM sandbox_faults WHERE namespace = $1', [namespace])).rowCount ?? 0;
+    return (await query(this.pool, 'DELETE FROM sandbox_faults WHERE namespace = $1', [namespace])).rowCount ?? 0;
   }
 
   async useFault(namespace: string, fault: Fault): Promise<boolean> {
     if (fault.remaining === undefined) return true;
     // The decrement is one atomic statement: N instances racing for the last call of a
     // fault get it once between them.
-    const { rows } = await this.pool.query<{ remaining: number }>(
+    const { rows } = await query<{ remaining: number }>(this.pool, 
       'UPDATE sandbox_faults SET remaining = remaining - 1 WHERE namespace = $1 AND id = $2 AND remaining > 0 RETURNING remaining',
       [namespace, fault.id],
     );
-    if (rows[0]?.remaining === 0) await this.pool.query('DELETE FROM sandbox_faults WHERE namespace = $1 AND id = $2 AND remaining = 0', [namespace, fault.id]);
+    if (rows[0]?.remaining === 0) await query(this.pool, 'DELETE FROM sandbox_faults WHERE namespace = $1 AND id = $2 AND remaining = 0', [namespace, fault.id]);
     return rows.length > 0;
   }
 
   async namespacesWithFaults(): Promise<Set<string>> {
-    const { rows } = await this.pool.query<{ namespace: string }>('SELECT DISTINCT namespace FROM sandbox_faults');
+    const { rows } = await query<{ namespace: string }>(this.pool, 'SELECT DISTINCT namespace FROM sandbox_faults');
     return new Set(rows.map((r) => r.namespace));
   }
 
   async watchFaults(listener: () => void, connected: (up: boolean) => void): Promise<void> {
     const connect = async () => {
-      const client = new pg.Client({ connectionString: this.connectionString, ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}) });
+      const client = new pg.Client(this.clientConfig);
       const lost = () => {
         if (this.listener !== client) return;
         this.listener = undefined;
@@ -175,7 +180,7 @@ export class PostgresSandboxState implements SandboxState {
       });
       this.listener = client;
       await client.connect();
-      await client.query(`LISTEN ${this.channel}`);
+      await query(client, `LISTEN ${this.channel}`);
       connected(true);
     };
     await connect();
@@ -186,7 +191,7 @@ export class PostgresSandboxState implements SandboxState {
     // Answer the client only once the database has sent the news: by then every listening
     // instance has it on its socket (LISTEN/NOTIFY delivers at commit, in order).
     const heard = this.listener ? new Promise<void>((resolve) => this.waiting.set(nonce, resolve)) : Promise.resolve();
-    await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, nonce]);
+    await query(this.pool, 'SELECT pg_notify($1, $2)', [this.channel, nonce]);
     await Promise.race([heard, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     this.waiting.delete(nonce);
   }

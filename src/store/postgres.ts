@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
+import { connect, query } from './postgres-errors.js';
 import { PostgresSandboxState } from './postgres-sandbox.js';
-import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
+import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_NAMESPACE, DuplicateClientIdError, StoreUnavailableError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
 
 // Versioned migrations, applied in order on start under an advisory lock, so that two
 // instances starting at once apply each exactly once. Append; never edit a released one.
@@ -113,47 +114,63 @@ export class PostgresStore implements OauthAppStore {
     private readonly namespace = DEFAULT_NAMESPACE,
   ) {}
 
-  static async open(databaseUrl: string): Promise<PostgresStore> {
+  /**
+   * `timeoutMs` bounds every wait on the database: getting a connection (the pool's
+   * connectionTimeoutMillis, queueing for a free one included) and each statement (the
+   * server's statement_timeout, and the client's query_timeout for a server that does not
+   * answer at all). Past it the call fails with StoreUnavailableError: a request gets a 503
+   * within about that time instead of hanging, and start-up fails instead of waiting forever.
+   */
+  static async open(databaseUrl: string, { timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS }: { timeoutMs?: number } = {}): Promise<PostgresStore> {
     const url = new URL(databaseUrl);
     const schema = url.searchParams.get('schema') ?? undefined;
     url.searchParams.delete('schema');
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
       throw new Error(`DATABASE_URL schema must be a lower-case SQL identifier (got '${schema}')`);
     }
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    const timeouts = { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs };
+    const clientConfig = { connectionString: url.toString(), ...timeouts, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
+    const pool = new pg.Pool({ ...clientConfig, max: 10 });
     // An idle client that loses its connection must not crash the process.
     pool.on('error', () => undefined);
     const location = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}${schema ? ` (schema ${schema})` : ''}`;
-    const store = new PostgresStore(pool, location, new PostgresSandboxState(pool, url.toString(), schema));
+    const store = new PostgresStore(pool, location, new PostgresSandboxState(pool, clientConfig, schema));
     try {
       await store.migrate(schema);
     } catch (err) {
       await pool.end();
+      // Said once, at start-up, in a line an operator can act on (the URL's password never in it).
+      if (err instanceof StoreUnavailableError) {
+        throw new Error(`${location} is unavailable, so the server does not start: ${(err.cause as Error).message} (each wait on it is bounded by DATABASE_TIMEOUT_MS, ${timeoutMs} ms)`, { cause: err });
+      }
       throw err;
     }
     return store;
   }
 
   private async migrate(schema: string | undefined) {
-    const client = await this.pool.connect();
+    const client = await connect(this.pool);
+    let lost: Error | undefined;
     try {
-      await client.query('BEGIN');
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('oauth-apps-migrations:' || $1))`, [schema ?? '']);
-      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      await query(client, 'BEGIN');
+      await query(client, `SELECT pg_advisory_xact_lock(hashtext('oauth-apps-migrations:' || $1))`, [schema ?? '']);
+      if (schema) await query(client, `CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await query(client, 'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const { rows } = await query<{ version: number }>(client, 'SELECT version FROM schema_migrations');
       const applied = new Set(rows.map((r) => r.version));
       for (const m of MIGRATIONS) {
         if (applied.has(m.version)) continue;
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+        await query(client, m.sql);
+        await query(client, 'INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
       }
-      await client.query('COMMIT');
+      await query(client, 'COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await query(client, 'ROLLBACK').catch(() => undefined);
+      // A client whose connection failed must not go back to the pool for the next request.
+      if (err instanceof StoreUnavailableError) lost = err;
       throw err;
     } finally {
-      client.release();
+      client.release(lost);
     }
   }
 
@@ -172,7 +189,7 @@ export class PostgresStore implements OauthAppStore {
     const now = new Date().toISOString();
     const created_at = app.created_at ?? now;
     try {
-      const { rows } = await this.pool.query<Row>(
+      const { rows } = await query<Row>(this.pool, 
         `INSERT INTO oauth_apps (${COLUMNS}, metadata_index, namespace) VALUES ($1, $2, $3, $4, $5, $6::text::json, $7, $8, $9, $10, $11, $6::text::jsonb, $12) RETURNING ${COLUMNS}`,
         [
           app.id ?? randomUUID(),
@@ -199,7 +216,7 @@ export class PostgresStore implements OauthAppStore {
   }
 
   async get(id: string): Promise<OauthApp | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM oauth_apps WHERE namespace = $1 AND id = $2`, [this.namespace, id]);
+    const { rows } = await query<Row>(this.pool, `SELECT ${COLUMNS} FROM oauth_apps WHERE namespace = $1 AND id = $2`, [this.namespace, id]);
     return rows[0] && toApp(rows[0]);
   }
 
@@ -211,11 +228,11 @@ export class PostgresStore implements OauthAppStore {
     if (filter.healthStatus) add('health_status = ?', filter.healthStatus);
     if (filter.metadata && Object.keys(filter.metadata).length) add('metadata_index @> ?::jsonb', JSON.stringify(filter.metadata));
     const sql = `SELECT ${COLUMNS} FROM oauth_apps WHERE ${where.join(' AND ')} ORDER BY seq`;
-    return (await this.pool.query<Row>(sql, params)).rows.map(toApp);
+    return (await query<Row>(this.pool, sql, params)).rows.map(toApp);
   }
 
   async update(id: string, patch: UpdateInput): Promise<OauthApp | undefined> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await query<Row>(this.pool, 
       `UPDATE oauth_apps SET name = coalesce($2, name), client_secret = coalesce($3, client_secret),
          metadata = coalesce($4::text::json, metadata), metadata_index = coalesce($4::text::jsonb, metadata_index),
          updated_at = ${NEXT_UPDATED_AT}
@@ -226,7 +243,7 @@ export class PostgresStore implements OauthAppStore {
   }
 
   async setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await query<Row>(this.pool, 
       `UPDATE oauth_apps SET health_status = $2, health_notes = $3::jsonb, health_time = $4 WHERE id = $1 AND namespace = $5 RETURNING ${COLUMNS}`,
       [id, health.status, JSON.stringify(health.notes), new Date().toISOString(), this.namespace],
     );
@@ -234,15 +251,19 @@ export class PostgresStore implements OauthAppStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    return ((await this.pool.query('DELETE FROM oauth_apps WHERE namespace = $1 AND id = $2', [this.namespace, id])).rowCount ?? 0) > 0;
+    return ((await query(this.pool, 'DELETE FROM oauth_apps WHERE namespace = $1 AND id = $2', [this.namespace, id])).rowCount ?? 0) > 0;
   }
 
   async count(): Promise<number> {
-    return Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM oauth_apps WHERE namespace = $1', [this.namespace])).rows[0]!.n);
+    return Number((await query<{ n: string }>(this.pool, 'SELECT count(*) AS n FROM oauth_apps WHERE namespace = $1', [this.namespace])).rows[0]!.n);
   }
 
   async clear(): Promise<void> {
-    await this.pool.query('DELETE FROM oauth_apps WHERE namespace = $1', [this.namespace]);
+    await query(this.pool, 'DELETE FROM oauth_apps WHERE namespace = $1', [this.namespace]);
+  }
+
+  async ping(): Promise<void> {
+    await query(this.pool, 'SELECT 1');
   }
 
   async close(): Promise<void> {

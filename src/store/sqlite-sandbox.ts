@@ -1,4 +1,5 @@
 import { asBuffer, type SqliteDatabase } from './sqlite-driver.js';
+import { guard } from './sqlite-errors.js';
 import type { Fault, NamespaceRecord, SandboxState, SeedApp } from './types.js';
 
 interface NamespaceRow {
@@ -68,7 +69,7 @@ export class SqliteSandboxState implements SandboxState {
   }
 
   async createNamespace(ns: NamespaceRecord, seed: SeedApp[], max: number, now: number): Promise<boolean> {
-    return this.createInTx(ns, seed, max, now);
+    return guard(() => this.createInTx(ns, seed, max, now));
   }
 
   async namespaceByTokenHash(tokenHash: Buffer): Promise<NamespaceRecord | undefined> {
@@ -77,7 +78,7 @@ export class SqliteSandboxState implements SandboxState {
   }
 
   async touchNamespace(id: string, now: number): Promise<void> {
-    this.stmt.touch.run(now, id);
+    guard(() => this.stmt.touch.run(now, id));
   }
 
   async listNamespaces(now: number): Promise<NamespaceRecord[]> {
@@ -90,20 +91,20 @@ export class SqliteSandboxState implements SandboxState {
   }
 
   async setNamespaceSeed(id: string, seed: SeedApp[]): Promise<void> {
-    this.stmt.setSeed.run(JSON.stringify(seed), id);
+    guard(() => this.stmt.setSeed.run(JSON.stringify(seed), id));
   }
 
   async deleteNamespace(id: string): Promise<boolean> {
-    return this.deleteInTx([id]) > 0;
+    return guard(() => this.deleteInTx([id])) > 0;
   }
 
   async deleteExpiredNamespaces(now: number): Promise<number> {
-    return this.deleteInTx(this.stmt.expired.all(now).map((r) => r.id));
+    return guard(() => this.deleteInTx(this.stmt.expired.all(now).map((r) => r.id)));
   }
 
   async addFault(namespace: string, fault: Fault): Promise<void> {
     const { id, remaining, ...definition } = fault;
-    this.stmt.insertFault.run(id, namespace, JSON.stringify(definition), remaining ?? null);
+    guard(() => this.stmt.insertFault.run(id, namespace, JSON.stringify(definition), remaining ?? null));
   }
 
   async listFaults(namespace: string): Promise<Fault[]> {
@@ -111,18 +112,20 @@ export class SqliteSandboxState implements SandboxState {
   }
 
   async removeFault(namespace: string, id: string): Promise<boolean> {
-    return this.stmt.removeFault.run(namespace, id).changes > 0;
+    return guard(() => this.stmt.removeFault.run(namespace, id).changes > 0);
   }
 
   async clearFaults(namespace: string): Promise<number> {
-    return this.stmt.clearFaults.run(namespace).changes;
+    return guard(() => this.stmt.clearFaults.run(namespace).changes);
   }
 
   async useFault(namespace: string, fault: Fault): Promise<boolean> {
     if (fault.remaining === undefined) return true;
-    const used = this.stmt.decrement.get(namespace, fault.id);
-    if (used?.remaining === 0) this.stmt.dropUsedUp.run(namespace, fault.id);
-    return used !== undefined;
+    return guard(() => {
+      const used = this.stmt.decrement.get(namespace, fault.id);
+      if (used?.remaining === 0) this.stmt.dropUsedUp.run(namespace, fault.id);
+      return used !== undefined;
+    });
   }
 
   async namespacesWithFaults(): Promise<Set<string>> {

@@ -3,8 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { contains, jsonFacts } from './contains.js';
 import { defaultSqliteDriver, openSqlite, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
+import { guard, isReadOnly, notWritable, probeWrite } from './sqlite-errors.js';
 import { SqliteSandboxState } from './sqlite-sandbox.js';
-import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
+import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
 import { nextTimestamp } from './time.js';
 
 // Versioned migrations (PRAGMA user_version), applied in order on open inside one
@@ -230,11 +231,17 @@ export class SqliteStore implements OauthAppStore {
   private readonly core: Core;
   private readonly views = new Map<string, OauthAppStore>();
 
-  /** `file` is a path or `:memory:`; another SqliteStore gives a view of its database from `namespace`. */
+  /**
+   * `file` is a path or `:memory:`; another SqliteStore gives a view of its database from
+   * `namespace`. `timeoutMs` is how long a statement waits for another process's lock
+   * (busy_timeout). A file this process cannot write is refused here, with a message naming
+   * it, rather than opened to fail every write later.
+   */
   constructor(
     file: string | SqliteStore,
     private readonly namespace = DEFAULT_NAMESPACE,
     driver: SqliteDriverName = defaultSqliteDriver(),
+    { timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS }: { timeoutMs?: number } = {},
   ) {
     if (file instanceof SqliteStore) {
       ({ location: this.location, core: this.core, sandbox: this.sandbox } = file);
@@ -243,12 +250,19 @@ export class SqliteStore implements OauthAppStore {
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
     this.location = file === ':memory:' ? 'SQLite in memory (nothing is kept)' : `SQLite file ${resolve(file)}`;
     const db = openSqlite(file, driver);
-    db.pragma('journal_mode = WAL');
-    // NORMAL under WAL survives a process crash (kill -9) with every committed write; only an
-    // OS crash or power loss can drop the last transactions.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
+    try {
+      db.pragma('journal_mode = WAL');
+      // NORMAL under WAL survives a process crash (kill -9) with every committed write; only an
+      // OS crash or power loss can drop the last transactions.
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${timeoutMs}`);
+      migrate(db);
+      if (file !== ':memory:') probeWrite(db);
+    } catch (err) {
+      db.close();
+      if (file !== ':memory:' && isReadOnly(err)) throw new Error(notWritable(resolve(file)), { cause: err });
+      throw err;
+    }
     this.core = new Core(db);
     this.sandbox = new SqliteSandboxState(db);
   }
@@ -266,7 +280,7 @@ export class SqliteStore implements OauthAppStore {
   }
 
   async create(app: NewApp): Promise<OauthApp> {
-    return this.core.createInTx(this.namespace, app);
+    return guard(() => this.core.createInTx(this.namespace, app));
   }
 
   async get(id: string): Promise<OauthApp | undefined> {
@@ -291,19 +305,19 @@ export class SqliteStore implements OauthAppStore {
   }
 
   async update(id: string, patch: UpdateInput): Promise<OauthApp | undefined> {
-    return this.core.updateInTx(this.namespace, id, patch);
+    return guard(() => this.core.updateInTx(this.namespace, id, patch));
   }
 
   async setHealth(id: string, health: Omit<Health, 'time'>): Promise<OauthApp | undefined> {
     const row = this.core.stmt.get.get(this.namespace, id);
     if (!row) return undefined;
     const time = new Date().toISOString();
-    this.core.stmt.setHealth.run({ seq: row.seq, status: health.status, notes: JSON.stringify(health.notes), time });
+    guard(() => this.core.stmt.setHealth.run({ seq: row.seq, status: health.status, notes: JSON.stringify(health.notes), time }));
     return toApp({ ...row, health_status: health.status, health_notes: JSON.stringify(health.notes), health_time: time });
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.core.stmt.delete.run(this.namespace, id).changes > 0;
+    return guard(() => this.core.stmt.delete.run(this.namespace, id).changes > 0);
   }
 
   async count(): Promise<number> {
@@ -311,7 +325,11 @@ export class SqliteStore implements OauthAppStore {
   }
 
   async clear(): Promise<void> {
-    this.core.stmt.clear.run(this.namespace);
+    guard(() => this.core.stmt.clear.run(this.namespace));
+  }
+
+  async ping(): Promise<void> {
+    this.core.db.pragmaValue('user_version');
   }
 
   async close(): Promise<void> {

@@ -36,6 +36,22 @@ export class DuplicateClientIdError extends Error {
   }
 }
 
+/**
+ * The database cannot answer now (down, restarting, unreachable, too slow, out of disk): the
+ * request may succeed if retried in a few seconds. Stores throw it in place of the driver's
+ * error, so the HTTP layer can answer 503 + Retry-After instead of a generic 500. `message` is
+ * for the log and names the kind of failure only, never a connection string or password.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** How long a call waits on the database before it is StoreUnavailableError (DATABASE_TIMEOUT_MS). */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5000;
+
 /** The default namespace: the server's own token, and every store opened without one. */
 export const DEFAULT_NAMESPACE = '';
 
@@ -59,6 +75,8 @@ export interface OauthAppStore {
   count(): Promise<number>;
   /** Removes every app of this namespace (sandbox reset). */
   clear(): Promise<void>;
+  /** Resolves once the database answers a trivial query (readiness); StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
   /** The same database seen from namespace `id` (DEFAULT_NAMESPACE: the default one). */
   inNamespace(id: string): OauthAppStore;
   /** The sandbox's own state (namespaces, faults), in the same database. */

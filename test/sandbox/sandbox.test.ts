@@ -151,6 +151,22 @@ describe('Prefer header', () => {
     expect(error!.summary).toMatch(/^Not found/);
   });
 
+  it('code=503 answers the database-unavailable response, with Retry-After, on every operation', async () => {
+    const id = seed[0]!.id!;
+    const calls = [
+      get('code=503').GET('/v1/oauth-apps', {}),
+      get('code=503').POST('/v1/oauth-apps', { body: docsCreateBody }),
+      get('code=503').GET('/v1/oauth-apps/{id}', { params: { path: { id } } }),
+      get('code=503').PATCH('/v1/oauth-apps/{id}', { params: { path: { id } }, body: { name: 'x' } }),
+      get('code=503').DELETE('/v1/oauth-apps/{id}', { params: { path: { id } } }),
+    ];
+    for (const { response, error } of await Promise.all(calls)) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(error).toEqual({ summary: 'The database is unavailable; retry in a few seconds.' });
+    }
+  });
+
   it('code=422 with example= picks a named example', async () => {
     const { response, error } = await get('code=422, example=ErrorDuplicateClientId').POST('/v1/oauth-apps', { body: docsCreateBody });
     expect(response.status).toBe(422);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metadataFilter } from 'oauth-apps-api-client';
-import { docsCreateBody, expectOauthApp, startServer, type TestServer } from '../helpers/server.js';
+import { docsCreateBody, expectError, expectOauthApp, startServer, type TestServer } from '../helpers/server.js';
 
 // The reference doc's lifecycle, through the typed client: create → get → list (each filter,
 // alone and combined) → patch → delete.
@@ -141,6 +141,22 @@ describe('public endpoints', () => {
     const res = await s.raw('/healthz', { token: null });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves /readyz without a token: ready while the database answers, 503 + Retry-After once it is gone', async () => {
+    const other = await startServer();
+    try {
+      const ready = await other.raw('/readyz', { token: null });
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ok' });
+      await other.store.close(); // the database gone under a live process
+      const gone = await other.raw('/readyz', { token: null });
+      expect(gone.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await expectError(gone, 503)).summary).toBe('The database is unavailable; retry in a few seconds.');
+      expect((await other.raw('/healthz', { token: null })).status).toBe(200); // liveness: the process answers
+    } finally {
+      await other.close().catch(() => undefined);
+    }
   });
 
   it('serves the contract as YAML and JSON, and the HTML docs', async () => {
