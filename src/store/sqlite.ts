@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { contains, jsonFacts } from './contains.js';
+import { contains, jsonFacts, type JsonFact } from './contains.js';
 import { defaultSqliteDriver, openSqlite, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { guard, isReadOnly, notWritable, probeWrite } from './sqlite-errors.js';
 import { SqliteSandboxState } from './sqlite-sandbox.js';
@@ -128,6 +128,29 @@ const toApp = (r: Row): OauthApp => ({
   updated_at: r.updated_at,
 });
 
+// The indexes a list reads a namespace's apps by, and the column each adds after namespace.
+const APP_INDEXES = { oauth_apps_namespace: undefined, oauth_apps_provider: 'provider', oauth_apps_health: 'health_status' } as const;
+type AppIndex = keyof typeof APP_INDEXES;
+
+/**
+ * Each set's size, given `count(limit)`, which counts at most `limit` of its rows: exact for
+ * the smallest set, at least that for the others. The limit starts small and grows fourfold
+ * until one set ends below it, and within a round each set is counted only up to the smallest
+ * so far, so finding the smallest costs a few times its size, not the sizes of the big ones
+ * (counting a set whole costs as much as reading it).
+ */
+function setSizes(counts: ((limit: number) => number)[]): number[] {
+  for (let limit = 256; ; limit *= 4) {
+    let best = limit;
+    const sizes = counts.map((count) => {
+      const n = count(best);
+      best = Math.min(best, n);
+      return n;
+    });
+    if (best < limit) return sizes;
+  }
+}
+
 /** One open database, shared by the store's views of every namespace. */
 class Core {
   readonly stmt;
@@ -153,6 +176,14 @@ class Core {
       delete: db.prepare('DELETE FROM oauth_apps WHERE namespace = ? AND id = ?'),
       clear: db.prepare('DELETE FROM oauth_apps WHERE namespace = ?'),
       count: db.prepare<{ n: number }>('SELECT count(*) AS n FROM oauth_apps WHERE namespace = ?'),
+      // At most LIMIT rows counted (see setSizes); each walks one stretch of one index.
+      countFact: db.prepare<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM metadata_facts WHERE path = ? AND value = ? LIMIT ?)'),
+      countApps: Object.fromEntries(
+        Object.entries(APP_INDEXES).map(([index, column]) => [
+          index,
+          db.prepare<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM oauth_apps INDEXED BY ${index} WHERE namespace = ?${column ? ` AND ${column} = ?` : ''} LIMIT ?)`),
+        ]),
+      ) as Record<AppIndex, SqliteStatement<{ n: number }>>,
     };
     this.createInTx = db.transaction((ns: string, app: NewApp) => this.createTx(ns, app));
     this.updateInTx = db.transaction((ns: string, id: string, patch: UpdateInput) => this.updateTx(ns, id, patch));
@@ -165,6 +196,68 @@ class Core {
       if (this.statements.size < 64) this.statements.set(sql, s);
     }
     return s;
+  }
+
+  /**
+   * The rows of a list, in seq order. With metadata facts it drives from the smallest set —
+   * one fact's apps (a stretch of the metadata_facts primary key) or the namespace's apps (a
+   * stretch of its (namespace[, provider | health], seq) index) — and checks each of its rows
+   * against the other sets by an index probe, O(log n) apiece: a filter costs about its
+   * smallest set times the number of keys, whatever other namespaces hold. The SQL it replaces,
+   * `seq IN (facts 1) AND seq IN (facts 2)`, let SQLite take both lists as keys of one index
+   * search (`seq=? AND rowid=?`: the same column twice) and try every pair, list 1 × list 2:
+   * 31 s on the event loop for 8,000 apps sharing two keys (#24).
+   */
+  list(namespace: string, filter: ListFilter): Row[] {
+    const appsWhere = ['a.namespace = ?'];
+    const appsParams: unknown[] = [namespace];
+    if (filter.provider) (appsWhere.push('a.provider = ?'), appsParams.push(filter.provider));
+    if (filter.healthStatus) (appsWhere.push('a.health_status = ?'), appsParams.push(filter.healthStatus));
+    // A few facts narrow enough; more would only lengthen the SQL (containment checks them all).
+    const facts = jsonFacts(filter.metadata ?? {}).slice(0, 16);
+    if (!facts.length) return this.prepared(`SELECT a.* FROM oauth_apps a WHERE ${appsWhere.join(' AND ')} ORDER BY a.seq`).all(...appsParams);
+
+    // The namespace's side is counted, and read when it drives, on one index: provider's when
+    // filtered by it, else health's, else the namespace's own.
+    const index: AppIndex = filter.provider ? 'oauth_apps_provider' : filter.healthStatus ? 'oauth_apps_health' : 'oauth_apps_namespace';
+    const indexKey = filter.provider ?? filter.healthStatus;
+    const sets: (JsonFact | undefined)[] = [undefined, ...facts]; // undefined: the namespace's apps
+    const sizes = setSizes(
+      sets.map((fact) => (limit: number) =>
+        fact
+          ? this.stmt.countFact.get(fact.path, fact.value, limit)!.n
+          : this.stmt.countApps[index].get(...(indexKey ? [namespace, indexKey] : [namespace]), limit)!.n,
+      ),
+    );
+    if (Math.min(...sizes) === 0) return [];
+    const ordered = sets.map((fact, i) => ({ fact, size: sizes[i]! })).sort((x, y) => x.size - y.size);
+
+    // CROSS JOIN is SQLite's way to fix the join order (its left side is always the outer
+    // loop): the smallest set first, then the others smallest first, each joined on the
+    // driver's seq — one index search for a fact (at most one row: (path, value, app_seq) is
+    // unique), a rowid lookup for the app. The driver's index is in seq order, so ORDER BY
+    // needs no sort.
+    const from: string[] = [];
+    const where: string[] = [];
+    const params: unknown[] = [];
+    let seq = '';
+    ordered.forEach(({ fact }, i) => {
+      if (fact) {
+        from.push(`metadata_facts f${i}`);
+        where.push(`f${i}.path = ? AND f${i}.value = ?`);
+        params.push(fact.path, fact.value);
+        if (seq) where.push(`f${i}.app_seq = ${seq}`);
+        else seq = `f${i}.app_seq`;
+      } else {
+        // Driving, it must read the index it was counted on (SQLite could pick health's for provider + health).
+        from.push(seq ? 'oauth_apps a' : `oauth_apps a INDEXED BY ${index}`);
+        where.push(...appsWhere);
+        params.push(...appsParams);
+        if (seq) where.push(`a.seq = ${seq}`);
+        else seq = 'a.seq';
+      }
+    });
+    return this.prepared(`SELECT a.* FROM ${from.join(' CROSS JOIN ')} WHERE ${where.join(' AND ')} ORDER BY ${seq}`).all(...params);
   }
 
   private indexMetadata(seq: number | bigint, metadata: Record<string, unknown>) {
@@ -289,17 +382,7 @@ export class SqliteStore implements OauthAppStore {
   }
 
   async list(filter: ListFilter): Promise<OauthApp[]> {
-    const where: string[] = ['namespace = ?'];
-    const params: unknown[] = [this.namespace];
-    if (filter.provider) (where.push('provider = ?'), params.push(filter.provider));
-    if (filter.healthStatus) (where.push('health_status = ?'), params.push(filter.healthStatus));
-    // A few facts narrow enough; more would only lengthen the SQL (containment checks them all).
-    for (const f of jsonFacts(filter.metadata ?? {}).slice(0, 16)) {
-      where.push('seq IN (SELECT app_seq FROM metadata_facts WHERE path = ? AND value = ?)');
-      params.push(f.path, f.value);
-    }
-    const sql = `SELECT * FROM oauth_apps WHERE ${where.join(' AND ')} ORDER BY seq`;
-    const apps = this.core.prepared(sql).all(...params).map(toApp);
+    const apps = this.core.list(this.namespace, filter).map(toApp);
     // The facts narrow; containment decides (facts cannot tell which array element matched).
     return filter.metadata ? apps.filter((a) => contains(a.metadata, filter.metadata)) : apps;
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type OauthAppStore } from '../../src/store/index.js';
-import { DuplicateClientIdError } from '../../src/store/types.js';
+import { contains } from '../../src/store/contains.js';
+import { DuplicateClientIdError, type ListFilter } from '../../src/store/types.js';
 import { dropTestSchemas, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 
 // One suite for every backend: the vitest project decides which (TEST_STORE).
@@ -55,6 +56,46 @@ describe(`store contract (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
     expect(await ids({ metadata: { missing: null } })).toEqual([]);
     expect(await ids({ metadata: {} })).toEqual([a.id, b.id, c.id]);
     expect(await ids({ metadata: { n: 1 }, provider: 'github' })).toEqual([]);
+  });
+
+  it('answers multi-key metadata filters as containment, oldest first, whichever set is smallest', async () => {
+    // Another namespace shares most facts (so the smallest set is sometimes this namespace's
+    // apps, sometimes one fact whose rows are mostly the other's) and its apps interleave
+    // with these in seq. Each filter is checked against containment over every app.
+    const other = store.inNamespace('multi-key-other');
+    const providers = ['stripe', 'github', 'linear'] as const;
+    for (let i = 0; i < 240; i++) {
+      const metadata = { x: i % 2, y: i % 3 === 0 ? 1 : 0, z: i % 5 === 0 ? 1 : 0, rare: i === 7 || i === 201 ? 'yes' : 'no', tags: i % 4 === 0 ? ['a', 'b'] : ['a'], team: { name: `t${i % 6}`, size: i % 2 } };
+      const app = await store.create({ ...base, client_id: `m${i}`, provider: providers[i % 3]!, metadata });
+      if (i % 7 === 0) await store.setHealth(app.id, { status: 'error', notes: [] });
+      if (i < 300) await other.create({ ...base, client_id: `o${i}`, metadata: { x: 1, y: 1, z: 1, rare: i < 20 ? 'yes' : 'no', team: { name: 't1' } } });
+    }
+    for (let i = 240; i < 300; i++) await other.create({ ...base, client_id: `o${i}`, metadata: { x: 1, y: 1, z: 1, rare: 'no', team: { name: 't1' } } });
+    const all = await store.list({});
+    expect(all.length).toBe(240);
+    const filters: ListFilter[] = [
+      { metadata: { x: 1, y: 1 } },
+      { metadata: { x: 1, y: 1, z: 1 } },
+      { metadata: { rare: 'yes' } },
+      { metadata: { rare: 'yes', x: 1 } },
+      { metadata: { rare: 'yes', x: 0 } },
+      { metadata: { team: { name: 't1' }, x: 1 } },
+      { metadata: { team: { name: 't3', size: 1 }, z: 1 } },
+      { metadata: { team: {}, tags: ['b'] } },
+      { metadata: { tags: ['b', 'a'], x: 0, y: 1 } },
+      { metadata: { missing: 1, x: 1 } },
+      { metadata: { x: 1, y: 1 }, provider: 'linear' },
+      { metadata: { x: 0, z: 1 }, healthStatus: 'error' },
+      { metadata: { x: 1, tags: ['a'] }, provider: 'github', healthStatus: 'ok' },
+      { metadata: { rare: 'yes' }, provider: 'stripe' },
+    ];
+    for (const f of filters) {
+      const expected = all.filter((a) => (!f.provider || a.provider === f.provider) && (!f.healthStatus || a.health.status === f.healthStatus) && contains(a.metadata, f.metadata));
+      const got = await store.list(f);
+      expect(got.map((a) => a.client_id), JSON.stringify(f)).toEqual(expected.map((a) => a.client_id));
+      expect(got).toEqual(expected);
+    }
+    expect((await store.list({ metadata: { x: 1, y: 1, z: 1 } })).map((a) => a.client_id)).toEqual(['m15', 'm45', 'm75', 'm105', 'm135', 'm165', 'm195', 'm225']);
   });
 
   it('updates only what is sent; metadata replaced; updated_at strictly increases', async () => {
