@@ -1,12 +1,13 @@
 import type { Express } from 'express';
 import inject from 'light-my-request';
-import type { HttpHandler } from 'msw';
 import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
 import { createLogger } from '../server/logger.js';
 import { openApp } from '../server/open.js';
+import { loadMsw, type MswHandler } from './msw.js';
 
 export type { SeedApp } from '../sandbox/seed.js';
+export type { MswHandler } from './msw.js';
 
 export interface InProcessApiOptions {
   /** The token every request must present as `Authorization: Bearer <token>`. Default `'test-token'`. */
@@ -35,9 +36,12 @@ export interface InProcessApi {
    * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node): code that calls
    * the global `fetch` itself is then served too. A path in `baseUrl`
    * (`http://localhost/api`) is a prefix, stripped before the API sees the request.
-   * Needs the optional peer dependency `msw` (v3).
+   * Needs the optional peer dependency `msw`, 2 (Node 18+) or 3 (Node 22.12+); where the installed
+   * msw cannot run on this Node, it rejects at once saying which Node it needs. Create the
+   * clients your code uses after `server.listen()`: one made before it keeps the fetch it
+   * found at load time, which MSW never sees.
    */
-  mswHandlers(baseUrl: string): Promise<HttpHandler[]>;
+  mswHandlers(baseUrl: string): Promise<MswHandler[]>;
   /**
    * An isolated namespace of this API (its own apps, seed, faults), with typed clients bound
    * to its token and to this API's `fetch`: for tests that share one API but must not see each
@@ -84,7 +88,7 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     fetch,
     createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
     async mswHandlers(baseUrl) {
-      const { http } = await import('msw');
+      const { http } = await loadMsw();
       const base = new URL(baseUrl);
       const prefix = base.pathname.replace(/\/+$/, '');
       return [http.all(`${base.origin}${prefix}/*`, ({ request }) => answer(request, prefix))];
