@@ -16,3 +16,39 @@ const lines = readFileSync(mswTypes, 'utf8').split('\n');
 const importing = lines.filter((line) => /from 'msw'/.test(line));
 if (importing.length !== 1 || !importing[0].startsWith('import type ')) throw new Error(`${mswTypes}: expected one \`import type … from 'msw'\` line, found ${importing.length}`);
 writeFileSync(mswTypes, lines.flatMap((line) => (line === importing[0] ? [ignore, line] : [line])).join('\n'));
+
+// A CommonJS build of the entry, for what cannot load ES modules: Jest in its default
+// CommonJS mode (ts-jest, babel-jest), `require()` on Node 20. One file, bundled by esbuild:
+// the kit's own modules, and light-my-request with cookie@2, an ES-module-only package that
+// light-my-request `require()`s (fine on Node ≥ 22.12, not on Node 20 nor in Jest's module
+// system). Every other dependency stays external, loaded from node_modules as usual; msw too,
+// as the peer it is (msw 2 has a CommonJS build; msw 3 is ES modules only).
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const bundled = new Set(['light-my-request']);
+const external = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies), ...Object.keys(manifest.peerDependencies)].filter((name) => !bundled.has(name));
+rmSync(`${root}dist/cjs`, { recursive: true, force: true });
+await build({
+  entryPoints: [`${root}src/testing/index.ts`],
+  outfile: `${root}dist/cjs/testing.cjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: external.flatMap((name) => [name, `${name}/*`]),
+  // The kit finds its files (seed, spec, SQLite driver) from import.meta.url; in CommonJS that is __filename.
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // No source map: its sources would name light-my-request's files where npm put them here,
+  // not where a consumer's install puts them. The kit's own code reads as it is in src/.
+  logLevel: 'warning',
+});
+// Its types: tsc's declarations, in a folder whose package.json makes them CommonJS ones (a
+// `require` consumer under moduleResolution node16/nodenext must not see ES module types).
+const types = `${root}dist/cjs/types`;
+cpSync(`${root}dist/src`, types, { recursive: true, filter: (src) => !src.endsWith('.js') && !src.endsWith('.map') });
+mkdirSync(types, { recursive: true });
+writeFileSync(`${types}/package.json`, '{ "type": "commonjs" }\n');
+for (const entry of readdirSync(types, { recursive: true, withFileTypes: true })) if (entry.isDirectory() && readdirSync(`${entry.parentPath}/${entry.name}`).length === 0) rmSync(`${entry.parentPath}/${entry.name}`, { recursive: true });
