@@ -40,6 +40,10 @@ await build({
   external: external.flatMap((name) => [name, `${name}/*`]),
   // The kit finds its files (seed, spec, SQLite driver) from import.meta.url; in CommonJS that is __filename.
   define: { 'import.meta.url': '__importMetaUrl' },
+  // Node's own timers for everything bundled (light-my-request's setImmediate, the sandbox's
+  // sweeper): in Jest's jsdom environment the globals are the window's (no setImmediate at all),
+  // and under jest.useFakeTimers() they never fire unless the test advances them.
+  inject: [`${root}scripts/node-timers.mjs`],
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // No source map: its sources would name light-my-request's files where npm put them here,
   // not where a consumer's install puts them. The kit's own code reads as it is in src/.

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { Readable } from 'node:stream';
 import inject from 'light-my-request';
 import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
@@ -67,6 +68,12 @@ export interface InProcessApi {
  * await api.close();
  */
 export async function createInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
+  if (typeof Response !== 'function' || typeof Request !== 'function') {
+    throw new Error(
+      'createInProcessApi(): this test environment has no fetch API (Request, Response), which the in-process API answers with and your client calls. ' +
+        "Jest's jsdom environment removes Node's: use testEnvironment 'jest-fixed-jsdom' (jsdom with Node's fetch API), or happy-dom ('@happy-dom/jest-environment').",
+    );
+  }
   const seed = options.seed === false ? [] : options.seed ? checkSeed(options.seed, 'the seed option') : await loadSeedFile(defaultSeedFile);
   const token = options.token ?? 'test-token';
   const { app, close } = await openApp({
@@ -126,9 +133,14 @@ async function dispatch(app: Express, request: Request, pathPrefix: string): Pro
   request.signal.throwIfAborted();
   const url = new URL(request.url);
   const path = url.pathname.slice(pathPrefix.length) || '/';
-  const payload = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+  const sent = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
   const requestHeaders: Record<string, string> = { host: url.host };
   request.headers.forEach((value, name) => (requestHeaders[name] = value));
+  // A body is handed over as a stream: light-my-request feeds a Buffer to the app from a
+  // setImmediate callback, and the global setImmediate does not exist in Jest's jsdom
+  // environment (the request then waited for a body forever). A stream is read with no timer.
+  if (sent) requestHeaders['content-length'] ??= String(sent.length);
+  const payload = sent && Readable.from([sent]);
   const reply = await abortable(
     inject(app as unknown as Parameters<typeof inject>[0], {
       method: request.method as never,
