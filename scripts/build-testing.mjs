@@ -67,3 +67,13 @@ cpSync(`${root}dist/src`, types, { recursive: true, filter: (src) => !src.endsWi
 mkdirSync(types, { recursive: true });
 writeFileSync(`${types}/package.json`, '{ "type": "commonjs" }\n');
 for (const entry of readdirSync(types, { recursive: true, withFileTypes: true })) if (entry.isDirectory() && readdirSync(`${entry.parentPath}/${entry.name}`).length === 0) rmSync(`${entry.parentPath}/${entry.name}`, { recursive: true });
+
+// The kit's root and /sandbox re-export the client package; for `require` (and CommonJS
+// types under node16/nodenext), they re-export its CommonJS build.
+for (const [name, from] of [
+  ['index', 'oauth-apps-api-client'],
+  ['sandbox', 'oauth-apps-api-client/sandbox'],
+]) {
+  writeFileSync(`${root}dist/cjs/${name}.cjs`, `module.exports = require('${from}');\n`);
+  writeFileSync(`${root}dist/cjs/${name}.d.cts`, `export * from '${from}';\n`);
+}
