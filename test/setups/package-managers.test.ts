@@ -84,7 +84,7 @@ describe.skipIf(onPostgres)('the packed kit installed with pnpm 10 and Yarn 4', 
       const installed = await exec(process.execPath, [bin, ...pm.install], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
       const version = (await exec(process.execPath, [bin, '--version'], { cwd: dir, env })).stdout.trim();
       const out = `${installed.stdout}\n${installed.stderr}`;
-      report[name] = { version, installMs: Math.round(performance.now() - started), ignoredBuilds: /Ignored build scripts: ([^\n.]+)/.exec(out)?.[1]?.trim() ?? null };
+      report[name] = { version, installMs: Math.round(performance.now() - started), ignoredBuilds: /Ignored build scripts: ([^\n│]*?)\.?\s*(?:│|\n)/.exec(out)?.[1]?.trim() ?? null };
 
       const kit = realpathSync(join(dir, 'node_modules', 'oauth-apps-api'));
       writeFileSync(join(dir, 'in-process.mjs'), inProcess);
