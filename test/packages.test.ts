@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot as repo } from '../src/paths.js';
 import { stopProcessGroup } from './helpers/child.js';
 import { onPostgres } from './helpers/database.js';
+import { packedTarballs } from './helpers/packed.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const exec = promisify(execFile);
@@ -21,15 +22,6 @@ const esbuild = join(repo, 'node_modules', '.bin', 'esbuild');
 const npmInstall = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 // The kit's SQLite driver on this line (src/store/sqlite-driver.ts): node:sqlite from Node 24.
 const usesBetterSqlite = Number(process.versions.node.split('.')[0]) < 24;
-
-/** Packs a package of the repository (as built by `npm run build`) and returns the tarball path. */
-async function pack(dest: string, workspace?: string): Promise<string> {
-  // --ignore-scripts: the suite runs right after `npm test`'s build (checked fresh below);
-  // prepack/prepare would rebuild the packages under the feet of tests running in parallel.
-  const args = ['pack', '--ignore-scripts', '--json', '--pack-destination', dest, ...(workspace ? ['-w', workspace] : [])];
-  const { stdout } = await exec('npm', args, { cwd: repo });
-  return join(dest, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
-}
 
 /** An empty project with the given tarballs installed (`npm install <tarball>`). */
 async function project(dir: string, tarballs: string[], extraArgs: string[] = []): Promise<string> {
@@ -124,8 +116,8 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
     const stale = (await exec(process.execPath, [join(repo, 'scripts', 'ensure-built.mjs'), '--list'])).stdout.trim();
     expect(stale, 'the build is older than its sources: run `npm run build` before this test').toBe('');
     work = mkdtempSync(join(tmpdir(), 'oauth-apps-packages-'));
-    const clientTgz = await pack(work, 'oauth-apps-api-client');
-    const kitTgz = await pack(work);
+    // Packed once per build, shared with test/setups/ (test/helpers/packed.ts).
+    const { client: clientTgz, kit: kitTgz } = await packedTarballs();
     figures.tarballs = { client: statSync(clientTgz).size, kit: statSync(kitTgz).size };
     clientProject = project(join(work, 'client'), [clientTgz]);
     // The kit with its dependencies' install scripts off: better-sqlite3's would compile SQLite

@@ -2,6 +2,7 @@ import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Oauth
 import { FaultRegistry } from './faults.js';
 import { DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_TTL_MS, Namespaces, type NamespaceCreated } from './namespaces.js';
 import type { SeedApp } from './seed.js';
+import { unref } from '../timers.js';
 
 export interface SandboxOptions {
   /** Apps of the default namespace's seed (and of a new namespace's, unless it brings its own). */
@@ -23,7 +24,7 @@ export class Sandbox {
   readonly namespaces: Namespaces;
   /** The default namespace's seed; lives in memory, as given at start or replaced since. */
   private seed: SeedApp[];
-  private sweeper: NodeJS.Timeout | undefined;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly store: OauthAppStore,
@@ -41,7 +42,7 @@ export class Sandbox {
   /** Loads the fault hint, follows other instances, and removes expired namespaces every minute. */
   async start(): Promise<void> {
     await this.faults.start();
-    this.sweeper = setInterval(() => void this.namespaces.sweep().catch(() => undefined), 60_000).unref();
+    this.sweeper = unref(setInterval(() => void this.namespaces.sweep().catch(() => undefined), 60_000));
   }
 
   stop(): void {

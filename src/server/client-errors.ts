@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorBody } from './errors.js';
+import { unref } from '../timers.js';
 
 // How long, and how much, a refused client may go on sending after its answer (see linger).
 const LINGER_MS = 2_000;
@@ -95,7 +96,7 @@ function answerOnSocket(socket: Duplex, status: number, summary: string, extraHe
  */
 export function linger(socket: Duplex) {
   let read = 0;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  const timer = unref(setTimeout(() => socket.destroy(), LINGER_MS));
   socket.on('data', (chunk: Buffer) => {
     read += chunk.length;
     if (read > LINGER_BYTES) socket.destroy();

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { RequestHandler } from 'express';
+import { unref } from '../timers.js';
 
 const LOG_FLUSH_MS = 250;
 
@@ -20,7 +21,7 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
       clearInterval(timer); // destroyed: the process is ending
     }
   };
-  const timer = setInterval(flush, LOG_FLUSH_MS).unref();
+  const timer = unref(setInterval(flush, LOG_FLUSH_MS));
   return pino({ level }, destination);
 }
 

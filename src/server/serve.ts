@@ -7,6 +7,7 @@ import { answerClientErrors, refusedForMissingHost } from './client-errors.js';
 import { createLogger } from './logger.js';
 import { openApp, type OpenConfig } from './open.js';
 import type { Logger } from 'pino';
+import { unref } from '../timers.js';
 
 /** What `openApp` needs, with the token and logger made optional, plus where and how to listen. */
 export interface ServeConfig extends Omit<OpenConfig, 'token' | 'logger'> {
@@ -66,7 +67,7 @@ export async function serve(config: ServeConfig): Promise<RunningServer> {
       server.close(() => resolve());
       server.closeIdleConnections();
       // In-flight requests get 10 s; then remaining sockets are cut.
-      setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      unref(setTimeout(() => server.closeAllConnections(), 10_000));
     })
       .then(closeApp)
       .finally(() => log.flush()));

@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import type { OpenApiDocument } from './index.js';
 
 /**
@@ -9,7 +10,9 @@ import type { OpenApiDocument } from './index.js';
  * the copy only, lets the server accept both forms while the published spec stays valid.
  */
 export function acceptingUnencodedJsonQuery(spec: OpenApiDocument): OpenApiDocument {
-  const copy = structuredClone(spec);
+  // structuredClone's algorithm, from node:v8: the global is missing in some test environments
+  // (Jest's happy-dom), and the in-process API runs there.
+  const copy = deserialize(serialize(spec)) as OpenApiDocument;
   const params: unknown[] = Object.values(copy.components.parameters ?? {});
   for (const item of Object.values(copy.paths)) {
     for (const op of [item, ...Object.values(item)]) params.push(...((op as { parameters?: unknown[] })?.parameters ?? []));

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { unref } from '../timers.js';
 import { connect, query } from './postgres-errors.js';
 import { StoreUnavailableError, type Fault, type NamespaceRecord, type SandboxState, type SeedApp } from './types.js';
 
@@ -170,7 +171,7 @@ export class PostgresSandboxState implements SandboxState {
         this.listener = undefined;
         connected(false);
         client.end().catch(() => undefined);
-        if (!this.closed) setTimeout(() => void connect().catch(lost), 1000).unref();
+        if (!this.closed) unref(setTimeout(() => void connect().catch(lost), 1000));
       };
       client.on('error', lost);
       client.on('end', lost);
@@ -192,7 +193,7 @@ export class PostgresSandboxState implements SandboxState {
     // instance has it on its socket (LISTEN/NOTIFY delivers at commit, in order).
     const heard = this.listener ? new Promise<void>((resolve) => this.waiting.set(nonce, resolve)) : Promise.resolve();
     await query(this.pool, 'SELECT pg_notify($1, $2)', [this.channel, nonce]);
-    await Promise.race([heard, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    await Promise.race([heard, new Promise((resolve) => unref(setTimeout(resolve, 1000)))]);
     this.waiting.delete(nonce);
   }
 

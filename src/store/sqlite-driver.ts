@@ -76,6 +76,9 @@ function loadable(id: string): boolean {
   }
 }
 
+// How a native addon that is missing or built for another Node fails to load.
+const NATIVE_FAILURE = /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header|was compiled against a different Node\.js version|cannot open shared object file/;
+
 // The slice of each driver's API used here (node:sqlite has no types in @types/node 20).
 interface BetterDb {
   readonly open: boolean;
@@ -157,7 +160,20 @@ class BetterSqlite extends Base implements SqliteDatabase {
         { cause: err },
       );
     }
-    this.db = new Database(file);
+    try {
+      this.db = new Database(file);
+    } catch (err) {
+      // better-sqlite3 loads its addon only here: installed but never built (pnpm and Yarn skip
+      // dependencies' build scripts until approved), or built for another Node.
+      if (!NATIVE_FAILURE.test((err as Error)?.message ?? '')) throw err;
+      throw new Error(
+        `SQLite storage on Node ${process.versions.node} needs better-sqlite3's native addon, which is not built for this Node ` +
+          `(${(err as Error).message.split('\n')[0]}). Build it: \`npm rebuild better-sqlite3\`; with pnpm, allow its build script ` +
+          `(\`pnpm approve-builds\`, or "onlyBuiltDependencies": ["better-sqlite3"]) and reinstall; with Yarn, \`yarn rebuild better-sqlite3\`. ` +
+          `Or do without it: Node 24 and later use the built-in node:sqlite; PostgreSQL (DATABASE_URL=postgres://…) needs neither.`,
+        { cause: err },
+      );
+    }
   }
 
   get open() {

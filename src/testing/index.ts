@@ -1,12 +1,14 @@
 import type { Express } from 'express';
+import { Readable } from 'node:stream';
 import inject from 'light-my-request';
-import type { HttpHandler } from 'msw';
 import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
 import { createLogger } from '../server/logger.js';
 import { openApp } from '../server/open.js';
+import { loadMsw, type MswHandler } from './msw.js';
 
 export type { SeedApp } from '../sandbox/seed.js';
+export type { MswHandler } from './msw.js';
 
 export interface InProcessApiOptions {
   /** The token every request must present as `Authorization: Bearer <token>`. Default `'test-token'`. */
@@ -35,9 +37,12 @@ export interface InProcessApi {
    * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node): code that calls
    * the global `fetch` itself is then served too. A path in `baseUrl`
    * (`http://localhost/api`) is a prefix, stripped before the API sees the request.
-   * Needs the optional peer dependency `msw` (v3).
+   * Needs the optional peer dependency `msw`, 2 (Node 18+) or 3 (Node 22.12+); where the installed
+   * msw cannot run on this Node, it rejects at once saying which Node it needs. Create the
+   * clients your code uses after `server.listen()`: one made before it keeps the fetch it
+   * found at load time, which MSW never sees.
    */
-  mswHandlers(baseUrl: string): Promise<HttpHandler[]>;
+  mswHandlers(baseUrl: string): Promise<MswHandler[]>;
   /**
    * An isolated namespace of this API (its own apps, seed, faults), with typed clients bound
    * to its token and to this API's `fetch`: for tests that share one API but must not see each
@@ -63,6 +68,12 @@ export interface InProcessApi {
  * await api.close();
  */
 export async function createInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
+  if (typeof Response !== 'function' || typeof Request !== 'function') {
+    throw new Error(
+      'createInProcessApi(): this test environment has no fetch API (Request, Response), which the in-process API answers with and your client calls. ' +
+        "Jest's jsdom environment removes Node's: use testEnvironment 'jest-fixed-jsdom' (jsdom with Node's fetch API), or happy-dom ('@happy-dom/jest-environment').",
+    );
+  }
   const seed = options.seed === false ? [] : options.seed ? checkSeed(options.seed, 'the seed option') : await loadSeedFile(defaultSeedFile);
   const token = options.token ?? 'test-token';
   const { app, close } = await openApp({
@@ -84,7 +95,7 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     fetch,
     createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
     async mswHandlers(baseUrl) {
-      const { http } = await import('msw');
+      const { http } = await loadMsw();
       const base = new URL(baseUrl);
       const prefix = base.pathname.replace(/\/+$/, '');
       return [http.all(`${base.origin}${prefix}/*`, ({ request }) => answer(request, prefix))];
@@ -122,9 +133,14 @@ async function dispatch(app: Express, request: Request, pathPrefix: string): Pro
   request.signal.throwIfAborted();
   const url = new URL(request.url);
   const path = url.pathname.slice(pathPrefix.length) || '/';
-  const payload = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+  const sent = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
   const requestHeaders: Record<string, string> = { host: url.host };
   request.headers.forEach((value, name) => (requestHeaders[name] = value));
+  // A body is handed over as a stream: light-my-request feeds a Buffer to the app from a
+  // setImmediate callback, and the global setImmediate does not exist in Jest's jsdom
+  // environment (the request then waited for a body forever). A stream is read with no timer.
+  if (sent) requestHeaders['content-length'] ??= String(sent.length);
+  const payload = sent && Readable.from([sent]);
   const reply = await abortable(
     inject(app as unknown as Parameters<typeof inject>[0], {
       method: request.method as never,

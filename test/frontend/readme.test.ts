@@ -6,9 +6,19 @@ import { packageRoot } from '../../src/paths.js';
 // The README's frontend examples are these test files, verbatim: each code block preceded by
 // `<!-- test/… -->` must equal that file, so an example that stops working fails CI.
 const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/<!-- (test\/[\w./-]+) -->\n```ts\n([\s\S]*?)```\n/g)].map(([, file, code]) => ({ file: file!, code: code! }));
+const blocks = [...readme.matchAll(/<!-- (test\/[\w./-]+) -->\n```(?:ts|js)\n([\s\S]*?)```\n/g)].map(([, file, code]) => ({ file: file!, code: code! }));
 
-it('shows both frontend examples, each identical to its test file', () => {
-  expect(blocks.map((b) => b.file)).toEqual(['test/frontend/in-process.example.test.ts', 'test/frontend/msw.example.test.ts']);
+// The Jest ones (test/setups/examples/) run in a packed consumer project: test/setups/runners.test.ts.
+it('shows the frontend examples (vitest and Jest, each style), each identical to its test file', () => {
+  expect(blocks.map((b) => b.file)).toEqual([
+    'test/frontend/in-process.example.test.ts',
+    'test/frontend/msw.example.test.ts',
+    'test/setups/examples/jest-cjs/jest.config.js',
+    'test/setups/examples/jest-cjs/in-process.test.ts',
+    'test/setups/examples/jest-cjs/msw.test.ts',
+    'test/setups/examples/jest-esm/jest.config.mjs',
+    'test/setups/examples/jest-esm/in-process.test.mjs',
+    'test/setups/examples/jest-esm/msw.test.mjs',
+  ]);
   for (const { file, code } of blocks) expect(code, `README block for ${file}`).toBe(readFileSync(join(packageRoot, file), 'utf8'));
 });

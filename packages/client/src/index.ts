@@ -1,6 +1,8 @@
 // The typed client for frontend teams. Browser-safe: no Node-only imports here.
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, operations, paths } from '../generated/schema.js';
+// generated/ is ES module land (the package's "type"); the cjs/ build's declarations import
+// it too, which TypeScript 7 allows from CommonJS only with the resolution mode said.
+import type { components, operations, paths } from '../generated/schema.js' with { 'resolution-mode': 'import' };
 import { toClientOptions, type OauthAppsClientOptions } from './options.js';
 
 export type { components, operations, paths, OauthAppsClientOptions };

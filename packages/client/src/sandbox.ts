@@ -1,6 +1,8 @@
 // Typed client of the sandbox control plane (openapi/sandbox.yaml). Browser-safe.
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, operations, paths } from '../generated/sandbox.js';
+// generated/ is ES module land (the package's "type"); the cjs/ build's declarations import
+// it too, which TypeScript 7 allows from CommonJS only with the resolution mode said.
+import type { components, operations, paths } from '../generated/sandbox.js' with { 'resolution-mode': 'import' };
 import { createOauthAppsClient, type OauthAppsClient } from './index.js';
 import { toClientOptions, type OauthAppsClientOptions } from './options.js';
 

@@ -1,0 +1,52 @@
+// @ts-ignore: msw is an optional peer dependency. Without it installed this type is `any` and a
+// consumer type-checking under `skipLibCheck: false` gets no TS2307 for a package it does not use.
+import type { HttpHandler, http as MswHttp } from 'msw';
+import { createRequire } from 'node:module';
+
+/** An MSW request handler (msw's `HttpHandler`, of the msw major installed: 2 or 3). */
+export type MswHandler = HttpHandler;
+
+/** The MSW majors `mswHandlers` is tested with (the peer range says the same). */
+export const MSW_MAJORS = [2, 3] as const;
+
+/**
+ * msw's `http`, loaded at `mswHandlers()` time, after checking that the installed msw can run
+ * on this Node. msw 3 declares Node ≥ 22.12 (it calls Promise.withResolvers and Set methods of
+ * Node 22); on Node 20 it imports fine and fails only at the first request, as
+ * `TypeError: fetch failed` with the reason in `cause`. Here it fails at once, saying so.
+ */
+export async function loadMsw(): Promise<{ http: typeof MswHttp; version: string }> {
+  const problem = mswRuntimeProblem();
+  if (problem) throw new Error(`mswHandlers(): ${problem}`);
+  const { http } = (await import('msw')) as { http: typeof MswHttp };
+  return { http, version: mswManifest().version };
+}
+
+/** Why the installed msw cannot run on this Node (its `engines.node` says so), or undefined. */
+export function mswRuntimeProblem(): string | undefined {
+  const manifest = mswManifest();
+  const needed = /^>=\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$/.exec(manifest.engines?.node ?? '');
+  if (!needed || atLeast(process.versions.node, needed.slice(1).map((n) => Number(n ?? 0)))) return undefined;
+  const version = needed.slice(1).map((n) => n ?? '0').join('.');
+  return (
+    `msw ${manifest.version} needs Node ${version} or later, and this is Node ${process.versions.node}. ` +
+    `Run the tests on Node ${version}+, or install msw 2 (npm i -D msw@2), which oauth-apps-api supports too and which runs on Node 18 and later.`
+  );
+}
+
+function mswManifest(): { version: string; engines?: { node?: string } } {
+  try {
+    // Resolved from the kit, as its `import('msw')` is (a peer: the consumer's msw).
+    return createRequire(import.meta.url)('msw/package.json') as { version: string; engines?: { node?: string } };
+  } catch (err) {
+    throw new Error('mswHandlers() needs the msw package (2 or 3), an optional peer dependency of oauth-apps-api: npm i -D msw', { cause: err });
+  }
+}
+
+function atLeast(current: string, needed: number[]): boolean {
+  const have = current.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((have[i] ?? 0) !== (needed[i] ?? 0)) return (have[i] ?? 0) > (needed[i] ?? 0);
+  }
+  return true;
+}
