@@ -79,7 +79,9 @@ describe('the spec against a freshly seeded reference server', () => {
     let path = op.template;
     const query = new URLSearchParams();
     for (const p of params) {
-      const example = p.example ?? p.content?.['application/json']?.example;
+      const media = p.content?.['application/json'];
+      // The first named example, as the code samples take it (docs/code-samples.mjs).
+      const example = p.example ?? media?.example ?? (media?.examples ? deref(Object.values<any>(media.examples)[0]).value : undefined);
       if (example === undefined) throw new Error(`${op.operationId}: parameter ${p.name} has no example`);
       const text = p.content ? JSON.stringify(example) : String(example);
       if (p.in === 'path') path = path.replace(`{${p.name}}`, encodeURIComponent(text));
