@@ -17,8 +17,13 @@ Usage:
   oauth-apps-api proxy <upstream-url> [--port N]
                                             Prism validating proxy: every contract violation of
                                             requests or of the upstream's responses becomes an error
-  oauth-apps-api contract <base-url> [--token T] [--reporter junit --output FILE]
+  oauth-apps-api contract <base-url> [--token T] [--no-steer] [--reporter junit --output FILE]
                                             run the contract suite against any server (--base-url works too);
+                                            its coverage table shows each operation x documented status:
+                                            reached by the target's own behaviour, or, on a sandbox (one
+                                            that answers /__sandbox), steered with Prefer: code= and faults
+                                            in a namespace of the suite's own (deleted at the end), or
+                                            named as not reached; --no-steer asks the sandbox for nothing;
                                             --reporter junit also writes JUnit XML to FILE for CI
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
@@ -68,6 +73,7 @@ async function main(argv: string[]) {
       seed: { type: 'string' },
       'no-seed': { type: 'boolean' },
       'no-sandbox': { type: 'boolean' },
+      'no-steer': { type: 'boolean' },
       'max-namespaces': { type: 'string' },
       'namespace-ttl': { type: 'string' },
       'cors-origin': { type: 'string' },
@@ -102,7 +108,7 @@ async function main(argv: string[]) {
     if (values.reporter !== undefined && values.reporter !== 'junit') throw new UsageError(`unknown --reporter '${values.reporter}' (junit is the one there is)`);
     if (values.reporter === 'junit' && !values.output) throw new UsageError('--reporter junit needs --output FILE');
     const { formatReport, runContractSuite } = await import('./contract/run.js');
-    const run = await runContractSuite({ baseUrl, token: values.token ?? env.API_TOKEN });
+    const run = await runContractSuite({ baseUrl, token: values.token ?? env.API_TOKEN, steer: !values['no-steer'] });
     process.stdout.write(`${formatReport(run, baseUrl)}\n`);
     if (values.reporter === 'junit') {
       const [{ junitReport }, { mkdirSync, writeFileSync }, { dirname }] = await Promise.all([import('./contract/junit.js'), import('node:fs'), import('node:path')]);

@@ -110,6 +110,37 @@ export const cases: Case[] = [
     },
   },
 
+  {
+    name: 'listOauthApps refuses an unknown provider filter: 422 with validation_errors',
+    async run({ api }) {
+      // Deliberately off-contract: the enum is what the check is about.
+      const query = { provider: 'no-such-provider' as 'stripe' };
+      const { error, response } = await api.GET('/v1/oauth-apps', { params: { query } });
+      expect(response.status === 422, `status ${response.status}, expected 422`);
+      expect(error?.validation_errors?.provider, 'validation_errors has no provider entry');
+    },
+  },
+  {
+    name: 'updateOauthApp refuses an invalid body: 422 with validation_errors',
+    async run({ api }) {
+      // An empty name is invalid whether or not the id exists, so a stateless target answers it too.
+      const { error, response } = await api.PATCH('/v1/oauth-apps/{id}', { params: { path: { id: unknownId() } }, body: { name: '' } });
+      expect(response.status === 422, `status ${response.status}, expected 422`);
+      expect(error?.validation_errors?.name, 'validation_errors has no name entry');
+    },
+  },
+  {
+    name: 'createOauthApp / updateOauthApp refuse a body that is not application/json: 415',
+    async run({ api }) {
+      const notJson = { bodySerializer: () => 'provider=stripe', headers: { 'content-type': 'text/plain' } };
+      const body = { provider: 'stripe' as const, client_id: 'x', client_secret: 'x', name: 'x' };
+      const created = await api.POST('/v1/oauth-apps', { body, ...notJson });
+      expect(created.response.status === 415, `create: status ${created.response.status}, expected 415`);
+      const updated = await api.PATCH('/v1/oauth-apps/{id}', { params: { path: { id: unknownId() } }, body: { name: 'x' }, ...notJson });
+      expect(updated.response.status === 415, `update: status ${updated.response.status}, expected 415`);
+    },
+  },
+
   // Stateful targets: writes are visible to reads.
   {
     name: 'create → get returns what was created; truncate_secrets=false reveals the secret',
