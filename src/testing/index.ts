@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import inject from 'light-my-request';
 import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
-import { createLogger } from '../server/logger.js';
-import { openApp } from '../server/open.js';
+import { createLogger } from '../http/logger.js';
+import { openApp } from '../app/open.js';
 import { loadMsw, type MswHandler } from './msw.js';
 
 export type { SeedApp } from '../sandbox/seed.js';

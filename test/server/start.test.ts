@@ -118,7 +118,7 @@ describe.skipIf(onPostgres)('scripts/ensure-built.mjs (what npm start and prepar
     expect(stale()).toBe('code docs'); // nothing built
     for (const output of ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'build/docs/index.html', 'build/docs/sandbox.html']) write(output, now + 100);
     expect(stale()).toBe('');
-    write('src/server/new-file.ts', now + 200); // a new source, deep in a folder
+    write('src/http/new-file.ts', now + 200); // a new source, deep in a folder
     expect(stale()).toBe('code');
     for (const output of ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js']) write(output, now + 300);
     expect(stale()).toBe('');

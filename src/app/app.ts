@@ -6,13 +6,13 @@ import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import { StoreUnavailableError, type OauthAppStore } from '../store/types.js';
-import { bearerAuth } from './auth.js';
-import { jsonBody } from './body.js';
-import { corsHandler, type CorsOrigins } from './cors.js';
-import { ApiError, errorHandler, notFound } from './errors.js';
-import { createLogger, requestLog } from './logger.js';
-import { oauthAppsRoutes } from './routes.js';
-import { apiValidator } from './validator.js';
+import { bearerAuth } from '../http/auth.js';
+import { jsonBody } from '../http/body.js';
+import { corsHandler, type CorsOrigins } from '../http/cors.js';
+import { ApiError, errorHandler, notFound } from '../http/errors.js';
+import { createLogger, requestLog } from '../http/logger.js';
+import { oauthAppsRoutes } from '../api/routes.js';
+import { apiValidator } from '../http/validator.js';
 
 export interface AppOptions {
   store: OauthAppStore;

@@ -4,7 +4,7 @@ import { Sandbox } from '../sandbox/sandbox.js';
 import type { SeedApp } from '../sandbox/seed.js';
 import { openStore, type OauthAppStore } from '../store/index.js';
 import { createApp } from './app.js';
-import type { CorsOrigins } from './cors.js';
+import type { CorsOrigins } from '../http/cors.js';
 
 export interface OpenConfig {
   databaseUrl: string;
