@@ -89,7 +89,7 @@ export function readmeTable(readme: string): Map<string, string> {
 /** The README with its table replaced (or put after `after` when it has none yet). */
 export function withTable(readme: string, markdown: string): string {
   const start = readme.indexOf(START);
-  if (start < 0) throw new Error('README.md has no compat-table marker');
+  if (start < 0) throw new Error('docs/testing.md has no compat-table marker');
   const end = readme.indexOf(END, start);
   return readme.slice(0, start + START.length) + markdown + readme.slice(end);
 }
