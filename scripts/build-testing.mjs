@@ -29,7 +29,7 @@ import { build } from 'esbuild';
 
 const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const bundled = new Set(['light-my-request']);
-const external = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies), ...Object.keys(manifest.peerDependencies)].filter((name) => !bundled.has(name));
+const external = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)].filter((name) => !bundled.has(name));
 const common = {
   entryPoints: [`${root}src/testing/index.ts`],
   bundle: true,
