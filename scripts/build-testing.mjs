@@ -62,6 +62,12 @@ const types = `${root}dist/cjs/types`;
 cpSync(`${root}dist/src`, types, { recursive: true, filter: (src) => !src.endsWith('.js') && !src.endsWith('.map') });
 mkdirSync(types, { recursive: true });
 writeFileSync(`${types}/package.json`, '{ "type": "commonjs" }\n');
+// msw 3 is ES modules only: a CommonJS consumer under node16/nodenext may import its types only
+// as an ES module's (TS1541 otherwise). msw 2's ESM types are the same as its CommonJS ones.
+const mswTypes = `${types}/testing/msw.d.ts`;
+const mswImport = "from 'msw';";
+if (!readFileSync(mswTypes, 'utf8').includes(mswImport)) throw new Error(`${mswTypes}: no import from 'msw' to mark`);
+writeFileSync(mswTypes, readFileSync(mswTypes, 'utf8').replace(mswImport, "from 'msw' with { 'resolution-mode': 'import' };"));
 for (const entry of readdirSync(types, { recursive: true, withFileTypes: true })) if (entry.isDirectory() && readdirSync(`${entry.parentPath}/${entry.name}`).length === 0) rmSync(`${entry.parentPath}/${entry.name}`, { recursive: true });
 
 // The kit's root and /sandbox re-export the client package; for `require` (and CommonJS

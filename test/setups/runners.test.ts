@@ -176,10 +176,9 @@ export async function typed(): Promise<number> {
 }
 `;
   // Only where msw is installed: the subpath whose types are msw's.
-  const mswTypesSource = `import type { HttpHandler } from 'msw';
-import { createInProcessApi } from 'oauth-apps-api/testing';
+  const mswTypesSource = `import { createInProcessApi } from 'oauth-apps-api/testing';
 import { mswHandlers, type MswHandler } from 'oauth-apps-api/testing/msw';
-export async function handlers(): Promise<HttpHandler[]> {
+export async function handlers(): Promise<MswHandler[]> {
   const list: MswHandler[] = await mswHandlers(await createInProcessApi(), 'http://api.test');
   // @ts-expect-error the base URL is a string: the types are the kit's, not any
   await mswHandlers(await createInProcessApi(), new URL('http://api.test'));
