@@ -36,7 +36,6 @@ export interface InProcessApi {
    * handlers typed as msw's `HttpHandler` (this entry's types do not name msw, an optional peer,
    * so they type-check without it; hence `any` here). Kept working as before.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   mswHandlers(baseUrl: string): Promise<any[]>;
   /**
    * An isolated namespace of this API (its own apps, seed, faults), with typed clients bound
