@@ -59,9 +59,13 @@ async function main() {
       } catch (err) {
         send({ type: 'failed', message: (err as Error).message });
       }
-    } else if (message.type === 'close') void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+    } else if (message.type === 'close') stop();
   });
-  process.on('disconnect', () => void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0)));
+  // Asked, the loop gone, or Ctrl-C (which reaches every process of the terminal's group): finish and go.
+  const stop = () => void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  process.on('disconnect', stop);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 
   const listen = async () => {
     try {

@@ -75,6 +75,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   const api = new ApiProcess(options);
   if (!(await api.replace())) throw new Error('the reference server did not start (see above)');
 
+  const watcher = chokidar.watch(['openapi', 'src', 'docs', 'CHANGELOG.md', 'redocly.yaml', ...(seedPath ? [seedPath] : [])], { ignoreInitial: true });
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   say(
     [
@@ -87,9 +89,6 @@ export async function runDev(options: DevOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-
-  const watcher = chokidar.watch(['openapi', 'src', 'docs', 'CHANGELOG.md', 'redocly.yaml', ...(seedPath ? [seedPath] : [])], { ignoreInitial: true });
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
   // Saves arriving while a rebuild runs are gathered and handled together right after it.
   const pending = new Map<string, Kind>();
@@ -216,7 +215,7 @@ class ApiProcess {
     const loaded = await reply(next, 'loaded');
     if (!loaded.ok) {
       next.kill();
-      say(`  ✗ server: the new code did not load${loaded.message ? `: ${loaded.message}` : ' (the error is above)'}; ${this.#current ? 'the running server keeps the last good code' : 'no server until the next save'}`);
+      say(`  ✗ server: the new code did not load${loaded.message ? `: ${loaded.message}` : ' (the error is above)'}; ${this.#current ? 'the running server keeps serving the last good one' : 'no server until the next save'}`);
       return false;
     }
     await this.close();
@@ -238,7 +237,7 @@ class ApiProcess {
   /** Has the server swap in an app built from the rewritten bundles. */
   async reload(): Promise<boolean> {
     const child = this.#current;
-    if (!child) return false;
+    if (!child?.connected) return false;
     child.send({ type: 'reload' });
     const done = await reply(child, 'reloaded');
     if (!done.ok) say(`  ✗ server kept the last good spec: ${done.message ?? 'it exited'}`);
@@ -251,7 +250,9 @@ class ApiProcess {
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.send({ type: 'close' });
+      // Ctrl-C reaches the whole process group: the child may be on its way out already.
+      if (child.connected) child.send({ type: 'close' }, (err) => err && child.kill());
+      else child.kill();
     });
   }
 }

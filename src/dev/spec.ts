@@ -4,7 +4,7 @@
 // byte for byte as the CLI writes them (the dev test runs `generate:check` after a save).
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundle, getLineColLocation, lint, loadConfig, stringifyYaml, type NormalizedProblem } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -97,7 +97,9 @@ function toProblem(p: NormalizedProblem): Problem {
     const { line, col } = getLineColLocation(location).start;
     where = `${file}:${line}:${col}`;
   }
-  return { where, severity: p.severity === 'error' ? 'error' : 'warn', rule: p.ruleId, message: p.message };
+  // The library names files by absolute path in its messages too.
+  const message = p.message.replaceAll(`${process.cwd()}${sep}`, '');
+  return { where, severity: p.severity === 'error' ? 'error' : 'warn', rule: p.ruleId, message };
 }
 
 /** A shared file linted through both APIs reports its problem twice. */

@@ -4,11 +4,12 @@
 // invalid save must change nothing (and say where it is wrong); the next good one recovers.
 // Speed is not asserted here: bench/dev-loop.ts measures save-to-visible times.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/paths.js';
 import { launchBrowser, offlinePage, type OfflinePage } from '../helpers/browser.js';
 import { startDevLoop, type DevLoop } from '../helpers/dev-loop.js';
 
@@ -55,6 +56,10 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     await shows(text);
   };
   const shows = (text: string) => docs.page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 60_000 });
+
+  it("is the README's command", () => {
+    expect(readFileSync(join(packageRoot, 'README.md'), 'utf8')).toMatch(/^```sh\nnpm run dev\s/m);
+  });
 
   it('prints where everything is', () => {
     const out = loop.output();
