@@ -1,12 +1,13 @@
 // `npm run dev`: one command, everything live. Watches the spec (every split file), src/, the
 // seed and the docs' sources; on each save runs what that file feeds, in order, and reloads in
 // place:
-//   openapi/**, redocly.yaml → lint (errors with file and line; nothing else happens, the last
-//                              good state keeps serving), bundle, types (spec.ts), then at once
-//                              the server's app (host.ts), the mock's operations (mock.ts) and
-//                              the docs pages, which reload themselves in the browser (LiveReload)
+//   openapi/**, redocly.yaml and its plugins (docs/code-samples.mjs)
+//                             → lint (errors with file and line; nothing else happens, the last
+//                               good state keeps serving), bundle, types (spec.ts), then at once
+//                               the server's app (host.ts), the mock's operations (mock.ts) and
+//                               the docs pages, which reload themselves in the browser (LiveReload)
 //   src/**, the seed          → a new server process with the new code; the old one serves until
-//                              the new one has loaded (a save that does not compile changes nothing)
+//                               the new one has loaded (a save that does not load changes nothing)
 //   docs/**, CHANGELOG.md     → the docs pages
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import chokidar from 'chokidar';
 import livereload, { type LiveReloadServer } from 'livereload';
 import { defaultSeedFile } from '../sandbox/seed.js';
 import { startDevMock, type DevMock } from './mock.js';
-import { bundleSpecs, formatProblem, generateTypes, generatedApis, type Problem } from './spec.js';
+import { bundleSpecs, formatProblem, generateTypes, generatedApis, redoclyPlugins, reloadPlugins, type Problem } from './spec.js';
 
 export interface DevOptions {
   host: string;
@@ -53,10 +54,11 @@ type Kind = 'spec' | 'code' | 'docs';
 export async function runDev(options: DevOptions): Promise<void> {
   const apis = generatedApis();
   const mainApi = apis.find((a) => a.name === 'main') ?? apis[0]!;
+  const plugins = redoclyPlugins();
   const seedPath = options.seedFile && relative(process.cwd(), options.seedFile);
   const kindOf = (file: string): Kind | undefined => {
     if (file === seedPath) return 'code';
-    if (file === 'redocly.yaml' || file.startsWith(`openapi${sep}`)) return 'spec';
+    if (file === 'redocly.yaml' || file.startsWith(`openapi${sep}`) || plugins.includes(file)) return 'spec';
     if (file.startsWith(`src${sep}`)) return 'code';
     if (file === 'CHANGELOG.md' || file.startsWith(`docs${sep}`)) return 'docs';
     return undefined;
@@ -120,6 +122,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     let specChanged = false;
     let pages: string[] | undefined = kinds.has('docs') ? [] : undefined; // [] = every page
     if (kinds.has('spec')) {
+      if ([...batch.keys()].some((file) => plugins.includes(file))) reloadPlugins();
       const built = await bundleSpecs(apis);
       if (!built.ok) reportLint(built.errors, 'server, mock and docs still serve the last good spec');
       else {
@@ -136,7 +139,8 @@ export async function runDev(options: DevOptions): Promise<void> {
     if (pages) steps.push(buildDocs(pages).then((ok) => ok && (reloader.refresh('/docs/'), say(`  docs     rebuilt, open pages reload (${at()})`))));
     if (specChanged) {
       steps.push(
-        api.reload().then((ok) => ok && say(`  server   reloaded the new spec (${at()})`)),
+        // (A server restarting for new code reads the new bundles anyway.)
+        kinds.has('code') ? Promise.resolve() : api.reload().then((ok) => ok && say(`  server   reloaded the new spec (${at()})`)),
         mock.load(mainApi.yaml).then(
           ({ operations }) => say(`  mock     serves the new spec, ${operations} operations (${at()})`),
           (err: Error) => say(`  ✗ mock kept the last good spec: ${err.message}`),

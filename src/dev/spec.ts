@@ -6,7 +6,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, getLineColLocation, lint, loadConfig, stringifyYaml, type NormalizedProblem } from '@redocly/openapi-core';
+import { bundle, clearPluginsCache, getLineColLocation, lint, loadConfig, stringifyYaml, type NormalizedProblem } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
 import YAML from 'yaml';
 import type { OpenApiDocument } from '../spec/index.js';
@@ -19,6 +19,14 @@ export interface GeneratedApi {
   json: string;
   yaml: string;
 }
+
+/** The plugins of redocly.yaml (the code-samples decorator), which shape the bundles too. */
+export function redoclyPlugins(configFile = 'redocly.yaml'): string[] {
+  return ((YAML.parse(readFileSync(configFile, 'utf8')) as { plugins?: string[] }).plugins ?? []).map((p) => join(p));
+}
+
+/** After a plugin's save: the next bundle imports it afresh (the library's own cache-busting). */
+export const reloadPlugins = clearPluginsCache;
 
 /** The APIs as scripts/generate.mjs reads them: bundles beside the types (x-openapi-ts.output). */
 export function generatedApis(configFile = 'redocly.yaml'): GeneratedApi[] {
