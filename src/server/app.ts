@@ -87,7 +87,7 @@ export function createApp(options: AppOptions): Express {
   // send /docs/ here, redirecting it to /docs//.
   app.get('/docs', (req, res, next) => (req.path === '/docs' ? res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`) : next()));
   app.use('/docs', express.static(docsDir, { extensions: ['html'], redirect: false }));
-  app.get(['/docs/', '/docs/sandbox'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
+  app.get(['/docs/', '/docs/sandbox', '/docs/try'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
 
   app.use(notFound); // the validator already answered unknown /v1 routes (404) and wrong methods (405 + Allow)
   app.use(errorHandler(log));
