@@ -2,11 +2,12 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsDir } from '../paths.js';
 import { sandboxSteering } from '../sandbox/middleware.js';
+import { isPublicCreate } from '../sandbox/public.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import { StoreUnavailableError, type OauthAppStore } from '../store/types.js';
-import { bearerAuth } from './auth.js';
+import { allowAnonymous, bearerAuth } from './auth.js';
 import { jsonBody } from './body.js';
 import { corsHandler, type CorsOrigins } from './cors.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
@@ -63,7 +64,9 @@ export function createApp(options: AppOptions): Express {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
     const sandboxPipeline = lazily(() => [apiValidator(sandboxSpec(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);
-    app.use(surface('/__sandbox/', [jsonBody, auth, sandboxPipeline]));
+    // --public-namespaces: creating a namespace is the one request let in without a token.
+    const sandboxAuth = sandbox.publicNamespaces ? allowAnonymous(auth, isPublicCreate) : auth;
+    app.use(surface('/__sandbox/', [jsonBody, sandboxAuth, sandboxPipeline]));
   }
   warmUps.set(app, validator.warmUp);
 
