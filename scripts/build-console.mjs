@@ -38,7 +38,7 @@ export function consoleSpec(spec, { referencePage, routes, prefer }) {
 /**
  * `Prefer` as the sandbox reads it (openapi/sandbox.yaml). Its examples are a menu: the real
  * answer first (empty, so nothing is steered unless chosen), then each documented error status,
- * each named response example, and a delay.
+ * the named examples `code=` does not reach, and a delay.
  */
 function preferParameter(spec, op) {
   const examples = { real: { summary: 'The real answer (nothing steered)', value: '' } };
@@ -46,10 +46,11 @@ function preferParameter(spec, op) {
     const response = resolve(spec, rawResponse);
     if (!/^2/.test(status)) examples[`code${status}`] = { summary: `${status}: ${response.description}`, value: `code=${status}` };
   }
+  // A named example where `code=` alone would not reach it: a success's, or one of several.
   for (const [status, rawResponse] of Object.entries(op.responses)) {
-    for (const [name] of Object.entries(resolve(spec, rawResponse).content?.['application/json']?.examples ?? {})) {
-      examples[`example-${name}`] = { summary: `${status} with its example ${name}`, value: `example=${name}` };
-    }
+    const names = Object.keys(resolve(spec, rawResponse).content?.['application/json']?.examples ?? {});
+    if (!/^2/.test(status) && names.length < 2) continue;
+    for (const name of names) examples[`example-${name}`] = { summary: `${status}: its example ${name}`, value: `example=${name}` };
   }
   examples.delay = { summary: 'The real answer, 800 ms late', value: 'delay=800' };
   return {

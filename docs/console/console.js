@@ -42,6 +42,7 @@
     resetButton.hidden = !ns;
     newButton.hidden = !session;
     form.hidden = Boolean(session);
+    status.dataset.namespace = ns && session.id ? session.id : '';
     if (ns) say('Your namespace ' + (session.id ? session.id.slice(0, 8) + '…' : '') + ': its apps are yours alone' + (session.ttl ? ', removed after ' + duration(session.ttl) + ' unused.' : '.'));
     else if (session) say('Sending with the server token you gave (no sandbox here: the data is the server’s own).');
   }
@@ -156,7 +157,8 @@
         return request;
       },
       responseInterceptor: function (response) {
-        if (response.status === 401 && session && session.kind === 'namespace') say('Your namespace expired: choose “New namespace”.', true);
+        // A 401 may be asked for (Prefer: code=401) or mean the namespace expired: check() says which.
+        if (response.status === 401 && session && session.kind === 'namespace') check();
         return response;
       },
     });
