@@ -175,9 +175,10 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('the console, /docs/try',
       const get = await expand(b!, byId('getOauthApp'));
       await get.locator('tr[data-param-name="id"] input').fill(created.id);
       expect(await execute(b!, get)).toBe(404);
-      for (const [i, r] of readers.entries()) {
-        await r.page.locator('#namespace-status').scrollIntoViewIfNeeded();
-        await r.page.screenshot({ path: join(screenshots, `console-reader-${i + 1}.png`) });
+      // What each saw last: A its list with its app, B the 404 for A's app.
+      for (const [i, [tab, op]] of ([[a!, 'listOauthApps'], [b!, 'getOauthApp']] as const).entries()) {
+        await block(tab, byId(op)).locator('.live-responses-table').scrollIntoViewIfNeeded();
+        await tab.screenshot({ path: join(screenshots, `console-reader-${i + 1}.png`) });
       }
       expectClean(readers[0]!, new Set());
       expectClean(readers[1]!, new Set([404]));

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeedFile, loadSeedFile } from '../../src/sandbox/seed.js';
-import { dropTestSchemas } from '../helpers/database.js';
+import { startChildServer } from '../helpers/child.js';
+import { dropTestSchemas, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 import { docsCreateBody, expectError, startServer, TOKEN, type TestServer } from '../helpers/server.js';
 
 // --public-namespaces as a stranger meets it: POST /__sandbox/namespaces with no token gives a
@@ -182,5 +183,31 @@ describe('with --public-namespaces', () => {
     expect((await as(ns.token, '/v1/oauth-apps')).status).toBe(200);
     clock += 3600_000 + 1;
     await expectError(await as(ns.token, '/v1/oauth-apps'), 401);
+  });
+});
+
+// The flag and the variable as an operator sets them, on the built CLI (SQLite in memory: the
+// store is not what this checks).
+describe.skipIf(onPostgres)('the CLI', () => {
+  it.each([
+    ['--public-namespaces', { extra: ['--public-namespaces'] }],
+    ['PUBLIC_NAMESPACES=1', { env: { PUBLIC_NAMESPACES: '1' } }],
+    ['neither', {}],
+  ] as const)('%s', { timeout: 30_000 }, async (how, options) => {
+    const child = await startChildServer({ databaseUrl: freshDatabaseUrl(), token: TOKEN, seed: true, ...options });
+    try {
+      const res = await fetch(`${child.url}/__sandbox/namespaces`, { method: 'POST', headers: json, body: '{}' });
+      expect(res.status).toBe(how === 'neither' ? 401 : 200);
+      if (how !== 'neither') {
+        const ns = (await res.json()) as Created;
+        expect(ns.ttl_seconds).toBe(3600);
+        expect(child.output()).toContain('public namespaces: anyone may create one');
+        // Its token is a namespace's: namespace management stays closed.
+        expect((await fetch(`${child.url}/__sandbox/namespaces`, { headers: { authorization: `Bearer ${ns.token}` } })).status).toBe(403);
+      } else expect(child.output()).not.toContain('public namespaces');
+    } finally {
+      child.child.kill('SIGTERM');
+      await child.exited;
+    }
   });
 });
