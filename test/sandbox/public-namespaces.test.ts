@@ -189,11 +189,12 @@ describe('with --public-namespaces', () => {
 // The flag and the variable as an operator sets them, on the built CLI (SQLite in memory: the
 // store is not what this checks).
 describe.skipIf(onPostgres)('the CLI', () => {
-  it.each([
+  const ways: [string, { extra?: string[]; env?: Record<string, string> }][] = [
     ['--public-namespaces', { extra: ['--public-namespaces'] }],
     ['PUBLIC_NAMESPACES=1', { env: { PUBLIC_NAMESPACES: '1' } }],
     ['neither', {}],
-  ] as const)('%s', { timeout: 30_000 }, async (how, options) => {
+  ];
+  it.each(ways)('%s', { timeout: 30_000 }, async (how, options) => {
     const child = await startChildServer({ databaseUrl: freshDatabaseUrl(), token: TOKEN, seed: true, ...options });
     try {
       const res = await fetch(`${child.url}/__sandbox/namespaces`, { method: 'POST', headers: json, body: '{}' });
