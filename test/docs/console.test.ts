@@ -272,6 +272,7 @@ async function execute(tab: Page, opened: Locator): Promise<number> {
 }
 
 async function preferChoices(opened: Locator) {
+  await opened.locator('tr[data-param-name="Prefer"] select option').first().waitFor({ state: 'attached' }); // rendered after the Execute button
   const keys = await opened.locator('tr[data-param-name="Prefer"] select option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
   return keys.map((key) => ({ key, value: preferValue(key) }));
 }
