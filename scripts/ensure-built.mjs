@@ -17,9 +17,10 @@ const targets = {
     command: 'npm run build:code --silent',
   },
   docs: {
-    // scripts/build-docs.mjs renders the bundles of `npm run generate` (generated/) with the guides of docs/.
-    inputs: ['generated', 'docs', 'CHANGELOG.md', 'redocly.yaml', 'scripts/build-docs.mjs'],
-    outputs: ['build/docs/index.html', 'build/docs/sandbox.html'],
+    // scripts/build-docs.mjs renders the bundles of `npm run generate` (generated/) with the guides of docs/,
+    // and the console (scripts/build-console.mjs) with the Swagger UI that package-lock.json pins.
+    inputs: ['generated', 'docs', 'CHANGELOG.md', 'redocly.yaml', 'scripts/build-docs.mjs', 'scripts/build-console.mjs', 'package-lock.json'],
+    outputs: ['build/docs/index.html', 'build/docs/sandbox.html', 'build/docs/try.html'],
     command: 'npm run docs --silent',
   },
 };
