@@ -53,6 +53,8 @@ Options of serve (each also an environment variable):
   --max-namespaces <n>   MAX_NAMESPACES  live sandbox namespaces at most (default 1000);
                                          one more is a 429
   --namespace-ttl <s>    NAMESPACE_TTL   seconds an unused namespace lives (default 86400)
+  --journal-size <n>     JOURNAL_SIZE    requests kept per namespace in the sandbox's request
+                                         journal (GET /__sandbox/requests; default 1000, 0 = off)
   --no-response-validation               skip checking responses against the spec
                                          (the default when NODE_ENV=production)
   -h, --help
@@ -76,6 +78,7 @@ async function main(argv: string[]) {
       'no-steer': { type: 'boolean' },
       'max-namespaces': { type: 'string' },
       'namespace-ttl': { type: 'string' },
+      'journal-size': { type: 'string' },
       'cors-origin': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       dynamic: { type: 'boolean' },
@@ -149,6 +152,7 @@ async function main(argv: string[]) {
     sandbox: !values['no-sandbox'],
     maxNamespaces: positiveInteger('--max-namespaces', values['max-namespaces'] ?? env.MAX_NAMESPACES),
     namespaceTtlMs: mapDefined(positiveInteger('--namespace-ttl', values['namespace-ttl'] ?? env.NAMESPACE_TTL), (s) => s * 1000),
+    journalSize: wholeNumber('--journal-size', values['journal-size'] ?? env.JOURNAL_SIZE),
     corsOrigins,
   });
 
@@ -207,6 +211,12 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`invalid ${name} '${value}' (a whole number from 1)`);
   return n;
+}
+
+function wholeNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 1_000_000) throw new UsageError(`invalid ${name} '${value}' (a whole number from 0 to 1000000)`);
+  return Number(value);
 }
 
 const mapDefined = <T, U>(value: T | undefined, f: (v: T) => U): U | undefined => (value === undefined ? undefined : f(value));

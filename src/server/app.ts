@@ -54,6 +54,8 @@ export function createApp(options: AppOptions): Express {
     surface('/v1/', [
       jsonBody,
       auth,
+      // The journal records whatever answers from here on: steering, a fault, the validator, the handler.
+      ...(sandbox?.journal.enabled ? [sandbox.journal.step(log)] : []),
       ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),
       validator,
       oauthAppsRoutes(options.store),

@@ -1,0 +1,152 @@
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { requestNamespace } from '../server/auth.js';
+import type { JournalQuery, JournalRecord, JournalState } from '../store/types.js';
+import { toRecord, type Observed, type RequestEntry } from './entry.js';
+
+export const DEFAULT_JOURNAL_SIZE = 1000;
+
+export interface JournalFilter {
+  operation_id?: string;
+  method?: string;
+  status?: number;
+  path?: string;
+  since?: number;
+  limit?: number;
+}
+
+/**
+ * The request journal: every /v1 request a namespace's token made, with its answer, the newest
+ * `size` per namespace (0: off). Kept in the store's database (src/store/*-journal.ts), so one
+ * journal serves every instance on a PostgreSQL database.
+ *
+ * The hot path only captures references (the parsed body, the response body handed to
+ * `res.json`); entries are built, masked and written in batches, one per event-loop turn. On a
+ * database other processes read (PostgreSQL) a response is sent once its batch is written, so a
+ * client that has its answer finds the entry through any instance; on SQLite (one process per
+ * file) the response goes at once and a read first writes what is pending.
+ */
+export class Journal {
+  private pending: Observed[] = [];
+  private scheduled: Promise<void> | undefined;
+  /** The writes in flight, in order. */
+  private writing: Promise<void> = Promise.resolve();
+  /** Entries appended per namespace since its last prune: pruning walks `size` index entries, so it runs once per tenth of them. */
+  private unpruned = new Map<string, number>();
+
+  constructor(
+    private readonly state: JournalState,
+    readonly size: number = DEFAULT_JOURNAL_SIZE,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  get enabled(): boolean {
+    return this.size > 0;
+  }
+
+  /** The pipeline step (after auth: the namespace is known): records the request once it is answered. */
+  step(log: Logger): RequestHandler {
+    const report = (err: unknown) => log.warn({ reason: (err as Error).message }, 'request journal write failed');
+    const add = (observed: Observed) => this.add(observed, report);
+    return (req, res, next) => {
+      const arrivedAt = Date.now();
+      const started = performance.now();
+      const observed: Observed = { req, res, namespace: requestNamespace(res), arrivedAt, durationMs: 0, responseBody: undefined };
+      const json = res.json;
+      res.json = function (body: unknown) {
+        observed.responseBody = body;
+        return json.call(this, body);
+      };
+      const end = res.end;
+      res.end = function (this: typeof res, ...args: unknown[]) {
+        res.end = end;
+        observed.durationMs = performance.now() - started;
+        const written = add(observed);
+        if (!written) return end.apply(this, args as never);
+        written.then(() => end.apply(this, args as never)).catch(report);
+        return this;
+      } as typeof res.end;
+      next();
+    };
+  }
+
+  /** Queues an entry; returns what the response must wait for (PostgreSQL), or nothing. */
+  private add(observed: Observed, report: (err: unknown) => void): Promise<void> | undefined {
+    this.pending.push(observed);
+    this.scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.scheduled = undefined;
+      return this.flush(report);
+    });
+    return this.state.shared ? this.scheduled : undefined;
+  }
+
+  /** Writes what is pending; resolves once every write so far is done (failed writes are reported and dropped). */
+  flush(report: (err: unknown) => void = this.onError): Promise<void> {
+    const batch = this.pending;
+    if (batch.length) {
+      this.pending = [];
+      const records: JournalRecord[] = [];
+      for (const o of batch) {
+        try {
+          records.push(toRecord(o));
+        } catch (err) {
+          report(err); // an entry that cannot be made must not cost the others
+        }
+      }
+      this.writing = this.writing.then(() => this.state.append(records).then(() => this.pruneLater(records, report), report));
+    }
+    return this.writing;
+  }
+
+  // After the batch is written, and not waited for by responses.
+  private pruneLater(records: JournalRecord[], report: (err: unknown) => void) {
+    const due: string[] = [];
+    for (const { namespace } of records) {
+      const n = (this.unpruned.get(namespace) ?? 0) + 1;
+      this.unpruned.set(namespace, n);
+      if (n === Math.ceil(this.size / 10)) due.push(namespace);
+    }
+    if (due.length) void this.prune(due).catch(report);
+  }
+
+  private async prune(namespaces: string[]) {
+    for (const ns of namespaces) this.unpruned.delete(ns);
+    await this.state.prune(namespaces, this.size);
+  }
+
+  /** A read sees every entry answered before it (written first) and never more than `size`. */
+  private async settled(namespace: string) {
+    await this.flush();
+    if (this.enabled) await this.prune([namespace]);
+  }
+
+  async list(namespace: string, filter: JournalFilter = {}): Promise<RequestEntry[]> {
+    await this.settled(namespace);
+    const query: JournalQuery = {
+      operationId: filter.operation_id,
+      method: filter.method?.toUpperCase(),
+      status: filter.status,
+      path: filter.path,
+      since: filter.since,
+      limit: filter.limit ?? 100,
+    };
+    return (await this.state.list(namespace, query)).map(({ id, entry }) => ({ id, ...(JSON.parse(entry) as Omit<RequestEntry, 'id'>) }));
+  }
+
+  async get(namespace: string, id: number): Promise<RequestEntry | undefined> {
+    await this.settled(namespace);
+    const entry = await this.state.get(namespace, id);
+    return entry === undefined ? undefined : { id, ...(JSON.parse(entry) as Omit<RequestEntry, 'id'>) };
+  }
+
+  async clear(namespace: string): Promise<number> {
+    await this.flush();
+    this.unpruned.delete(namespace);
+    return this.state.clear(namespace);
+  }
+
+  async counts(namespace: string) {
+    await this.settled(namespace);
+    return this.state.counts(namespace);
+  }
+}
