@@ -222,10 +222,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The id of the journal entry.
-                 * @example 43
-                 */
+                /** @description The id of the journal entry. */
                 request_id: number;
             };
             cookie?: never;
@@ -1082,10 +1079,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The id of the journal entry.
-                 * @example 43
-                 */
+                /** @description The id of the journal entry. */
                 request_id: number;
             };
             cookie?: never;
