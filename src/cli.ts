@@ -25,6 +25,11 @@ Usage:
                                             in a namespace of the suite's own (deleted at the end), or
                                             named as not reached; --no-steer asks the sandbox for nothing;
                                             --reporter junit also writes JUnit XML to FILE for CI
+  oauth-apps-api coverage --base-url URL [--token T] [--min PERCENT] [--reporter junit --output FILE]
+                                            the operation x documented status pairs the sandbox's
+                                            request journal shows answered; exits 1 under --min
+  oauth-apps-api tail --base-url URL [--token T] [--operation ID]
+                                            prints each request the sandbox answers, as it happens
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
                                             reference server (in-memory SQLite, or DATABASE_URL)
@@ -60,7 +65,15 @@ Options of serve (each also an environment variable):
   -h, --help
 `;
 
+// Commands in modules of their own (src/cli/), each with its own options and usage.
+const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
+  coverage: () => import('./cli/coverage.js'),
+  tail: () => import('./cli/tail.js'),
+};
+
 async function main(argv: string[]) {
+  const own = argv[0] === undefined ? undefined : COMMANDS[argv[0]];
+  if (own) return void (process.exitCode = await (await own()).run(argv.slice(1)));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -236,6 +249,10 @@ function parsePort(value: string | undefined, fallback: number): number {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if ((err as Error).name === 'CommandUsageError') {
+    process.stderr.write(`oauth-apps-api: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`oauth-apps-api: ${(err as Error).message}\n\n${HELP}`);
     process.exit(2);
