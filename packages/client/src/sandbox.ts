@@ -81,7 +81,7 @@ export type OperationId = components['schemas']['OperationId'];
 export type RequestFilter = NonNullable<operations['listRequests']['parameters']['query']>;
 
 /** The JSON request body of a contract operation (never for one without a body). */
-type RequestBodyOf<K extends OperationId> = apiOperations[K] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+export type RequestBodyOf<K extends OperationId> = apiOperations[K] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 
 /** A journal entry of one operation: its request body has that operation's type (with `client_secret` masked). */
 export type RequestEntryOf<K extends OperationId> = Omit<RequestEntry, 'operation_id' | 'request'> & {
