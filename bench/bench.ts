@@ -3,7 +3,7 @@
  * one run on this machine, plus scaling, cold start and memory. Prints figures and ratios;
  * asserts nothing (targets are marked, never enforced by a test).
  *
- *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|cold|first-calls|in-process|profile|scaling]
+ *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|journal|cold|first-calls|in-process|profile|scaling]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -115,11 +115,52 @@ async function main() {
 
   const only = flags.only as string | undefined;
   if (!only || only === 'throughput') await throughput();
+  if (!only || only === 'journal') await journalCost();
   if (!only || only === 'cold') await coldStart();
   if (!only || only === 'first-calls') await firstCalls();
   if (!only || only === 'in-process') await inProcess();
   if (!only || only === 'profile') await profileSummary();
   if (!only || only === 'scaling') await scaling();
+}
+
+/**
+ * The request journal's cost: the reference server with its journal on (default, 1 000 entries
+ * per namespace) and off (--journal-size 0), alternated, on SQLite and (with --postgres) on
+ * PostgreSQL, where each response waits for its entry's batch to be written.
+ */
+async function journalCost() {
+  const backends: [string, string][] = [['SQLite', `sqlite:${join(dir, 'journal.db')}`]];
+  if (pgUrl) {
+    const url = new URL(pgUrl);
+    url.searchParams.set('schema', `bench_journal_${Date.now()}`);
+    backends.push(['PostgreSQL', url.toString()]);
+  }
+  log('| backend | scenario | journal on req/s | off req/s | on / off | on p99 ms | off p99 ms | target |');
+  log('|---|---|---:|---:|---:|---:|---:|---|');
+  for (const [backend, databaseUrl] of backends) {
+    await populate(databaseUrl, 100);
+    const servers = [
+      { ...(await reference(databaseUrl)), name: 'on' },
+      { ...(await start('off', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', databaseUrl, '--no-seed', '--journal-size', '0'], '/healthz')), name: 'off' },
+    ];
+    try {
+      const id = (await getJson<{ data: { id: string }[] }>(`${servers[0]!.url}/v1/oauth-apps`)).data[0]!.id;
+      const results = await compare(servers, {
+        'GET by id': (s) => ({ url: `${s.url}/v1/oauth-apps/${id}`, headers: auth }),
+        PATCH: (s) => ({ url: `${s.url}/v1/oauth-apps/${id}`, method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
+      });
+      for (const [sc, r] of Object.entries(results)) {
+        const share = r.on!.rps / r.off!.rps;
+        const target = sc === 'GET by id' ? `≥ 0.90× ${share >= 0.9 ? '✓' : '✗'}` : '—';
+        log(`| ${backend} | ${sc} | ${fmt(r.on!.rps)} | ${fmt(r.off!.rps)} | ${fmt(share, 2)}× | ${fmt(r.on!.p99, 2)} | ${fmt(r.off!.p99, 2)} | ${target} |`);
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      if (backend === 'PostgreSQL') await dropSchema(databaseUrl);
+    }
+  }
+  if (!pgUrl) log('(PostgreSQL: run with --postgres)');
+  log();
 }
 
 /** 1. Throughput: bare Express vs reference (SQLite, and PostgreSQL if asked) vs Prism. */

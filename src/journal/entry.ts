@@ -24,6 +24,8 @@ export interface Observed {
   responseBody: unknown;
 }
 
+const UNMASKED = /"client_secret":(?!"\*{10}"[,}])/;
+
 /**
  * Masks any value under a `client_secret` key, at any depth, of the request or the response,
  * except the reasons an error body gives for that field (`validation_errors.client_secret`).
@@ -59,7 +61,11 @@ export function toRecord(o: Observed): JournalRecord {
     entry.summary = refused.summary;
     if (refused.validation_errors) entry.validation_errors = refused.validation_errors;
   }
-  let json = JSON.stringify(entry, masking(refused?.validation_errors));
+  // A replacer function makes JSON.stringify several times slower, so it runs only when a
+  // `client_secret` key holds anything but the mask (a key in the text is always `"client_secret":`;
+  // inside a string value its quotes would be escaped).
+  let json = JSON.stringify(entry);
+  if (UNMASKED.test(json)) json = JSON.stringify(entry, masking(refused?.validation_errors));
   // The token itself, wherever a client put it by mistake (a query parameter, a body field).
   const token = /^Bearer[ ]+(\S{8,})/i.exec(req.get('authorization') ?? '')?.[1];
   if (token && json.includes(token)) json = json.replaceAll(token, MASK);

@@ -1,10 +1,16 @@
 import type { RequestHandler } from 'express';
+// Node's own timers: under a test's fake timers (the in-process API) the globals never fire.
+import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import type { Logger } from 'pino';
 import { requestNamespace } from '../server/auth.js';
 import type { JournalQuery, JournalRecord, JournalState } from '../store/types.js';
+import { unref } from '../timers.js';
 import { toRecord, type Observed, type RequestEntry } from './entry.js';
 
 export const DEFAULT_JOURNAL_SIZE = 1000;
+/** On SQLite, how long entries gather before one transaction writes them (a read writes them at once). */
+const WRITE_DELAY_MS = 100;
+const MAX_BATCH = 500;
 
 export interface JournalFilter {
   operation_id?: string;
@@ -21,23 +27,25 @@ export interface JournalFilter {
  * journal serves every instance on a PostgreSQL database.
  *
  * The hot path only captures references (the parsed body, the response body handed to
- * `res.json`); entries are built, masked and written in batches, one per event-loop turn. On a
- * database other processes read (PostgreSQL) a response is sent once its batch is written, so a
- * client that has its answer finds the entry through any instance; on SQLite (one process per
- * file) the response goes at once and a read first writes what is pending.
+ * `res.json`); entries are built, masked and written later, in batches. On a database other
+ * processes read (PostgreSQL) a response is sent once its batch is written, so a client that
+ * has its answer finds the entry through any instance; on SQLite (one process per file) the
+ * response goes at once and a read first writes what is pending.
  */
 export class Journal {
   private pending: Observed[] = [];
-  private scheduled: Promise<void> | undefined;
-  /** The writes in flight, in order. */
-  private writing: Promise<void> = Promise.resolve();
+  /** The write that will take `pending`, once started; `wake` starts it now. */
+  private next: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private urgent = false;
+  /** The latest write started. */
+  private last: Promise<void> = Promise.resolve();
   /** Entries appended per namespace since its last prune: pruning walks `size` index entries, so it runs once per tenth of them. */
   private unpruned = new Map<string, number>();
 
   constructor(
     private readonly state: JournalState,
     readonly size: number = DEFAULT_JOURNAL_SIZE,
-    private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
 
   get enabled(): boolean {
@@ -73,29 +81,59 @@ export class Journal {
   /** Queues an entry; returns what the response must wait for (PostgreSQL), or nothing. */
   private add(observed: Observed, report: (err: unknown) => void): Promise<void> | undefined {
     this.pending.push(observed);
-    this.scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.scheduled = undefined;
-      return this.flush(report);
-    });
-    return this.state.shared ? this.scheduled : undefined;
+    this.next ??= this.writeNext(report);
+    if (this.pending.length >= MAX_BATCH) this.hurry();
+    return this.state.shared ? this.next : undefined;
   }
 
-  /** Writes what is pending; resolves once every write so far is done (failed writes are reported and dropped). */
-  flush(report: (err: unknown) => void = this.onError): Promise<void> {
+  /**
+   * The next batch's write. One write at a time: what arrives meanwhile joins the next batch,
+   * so a busy server writes few, large batches. Where responses wait for it (PostgreSQL) it
+   * starts on the next turn of the event loop; on SQLite it waits up to WRITE_DELAY_MS (or
+   * a read, or MAX_BATCH entries), one transaction for all.
+   */
+  private async writeNext(report: (err: unknown) => void): Promise<void> {
+    await this.last;
+    if (!this.urgent) await new Promise<void>((resolve) => {
+      const timer = this.state.shared ? setImmediate(resolve) : unref(setTimeout(resolve, WRITE_DELAY_MS));
+      this.wake = () => {
+        if (this.state.shared) clearImmediate(timer as NodeJS.Immediate);
+        else clearTimeout(timer as NodeJS.Timeout);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+    this.urgent = false;
     const batch = this.pending;
-    if (batch.length) {
-      this.pending = [];
-      const records: JournalRecord[] = [];
-      for (const o of batch) {
-        try {
-          records.push(toRecord(o));
-        } catch (err) {
-          report(err); // an entry that cannot be made must not cost the others
-        }
+    this.pending = [];
+    this.next = undefined;
+    const records: JournalRecord[] = [];
+    for (const o of batch) {
+      try {
+        records.push(toRecord(o));
+      } catch (err) {
+        report(err); // an entry that cannot be made must not cost the others
       }
-      this.writing = this.writing.then(() => this.state.append(records).then(() => this.pruneLater(records, report), report));
     }
-    return this.writing;
+    const write = records.length ? this.state.append(records).then(() => this.pruneLater(records, report), report) : Promise.resolve();
+    this.last = write;
+    await write;
+  }
+
+  /** Writes what is pending now; resolves once every write so far is done (failed writes are reported and dropped). */
+  async flush(): Promise<void> {
+    while (this.next) {
+      const next = this.next;
+      this.hurry();
+      await next;
+    }
+    await this.last;
+  }
+
+  /** The next batch is written without waiting. */
+  private hurry() {
+    this.urgent = true;
+    this.wake?.();
   }
 
   // After the batch is written, and not waited for by responses.
