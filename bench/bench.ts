@@ -129,25 +129,31 @@ async function main() {
  * PostgreSQL, where each response waits for its entry's batch to be written.
  */
 async function journalCost() {
-  const backends: [string, string][] = [['SQLite', `sqlite:${join(dir, 'journal.db')}`]];
-  if (pgUrl) {
-    const url = new URL(pgUrl);
-    url.searchParams.set('schema', `bench_journal_${Date.now()}`);
-    backends.push(['PostgreSQL', url.toString()]);
-  }
+  // A database of its own per server: two processes on one SQLite file would wait on each other's locks.
+  const databases = (backend: string) =>
+    (['on', 'off'] as const).map((mode) => {
+      if (backend === 'SQLite') return `sqlite:${join(dir, `journal-${mode}.db`)}`;
+      const url = new URL(pgUrl!);
+      url.searchParams.set('schema', `bench_journal_${mode}_${Date.now()}`);
+      return url.toString();
+    });
   log('| backend | scenario | journal on req/s | off req/s | on / off | on p99 ms | off p99 ms | target |');
   log('|---|---|---:|---:|---:|---:|---:|---|');
-  for (const [backend, databaseUrl] of backends) {
-    await populate(databaseUrl, 100);
+  for (const backend of pgUrl ? ['SQLite', 'PostgreSQL'] : ['SQLite']) {
+    const [onUrl, offUrl] = databases(backend) as [string, string];
+    await populate(onUrl, 100);
+    await populate(offUrl, 100);
     const servers = [
-      { ...(await reference(databaseUrl)), name: 'on' },
-      { ...(await start('off', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', databaseUrl, '--no-seed', '--journal-size', '0'], '/healthz')), name: 'off' },
+      { ...(await reference(onUrl)), name: 'on' },
+      { ...(await start('off', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', offUrl, '--no-seed', '--journal-size', '0'], '/healthz')), name: 'off' },
     ];
     try {
-      const id = (await getJson<{ data: { id: string }[] }>(`${servers[0]!.url}/v1/oauth-apps`)).data[0]!.id;
+      const ids = new Map<string, string>();
+      for (const s of servers) ids.set(s.name, (await getJson<{ data: { id: string }[] }>(`${s.url}/v1/oauth-apps`)).data[0]!.id);
+      const byId = (s: Running) => `${s.url}/v1/oauth-apps/${ids.get(s.name)}`;
       const results = await compare(servers, {
-        'GET by id': (s) => ({ url: `${s.url}/v1/oauth-apps/${id}`, headers: auth }),
-        PATCH: (s) => ({ url: `${s.url}/v1/oauth-apps/${id}`, method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
+        'GET by id': (s) => ({ url: byId(s), headers: auth }),
+        PATCH: (s) => ({ url: byId(s), method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
       });
       for (const [sc, r] of Object.entries(results)) {
         const share = r.on!.rps / r.off!.rps;
@@ -156,7 +162,7 @@ async function journalCost() {
       }
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
-      if (backend === 'PostgreSQL') await dropSchema(databaseUrl);
+      if (backend === 'PostgreSQL') for (const url of [onUrl, offUrl]) await dropSchema(url);
     }
   }
   if (!pgUrl) log('(PostgreSQL: run with --postgres)');

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { query } from './postgres-errors.js';
 import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './types.js';
 
@@ -6,10 +6,25 @@ import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './
  * The request journal in PostgreSQL (migration 3: sandbox_requests), shared by every instance
  * on the database. A batch is one INSERT of arrays (unnest), so a busy instance pays one
  * round-trip for many entries.
+ *
+ * Its writes go through a small pool of their own whose sessions have synchronous_commit off:
+ * a committed entry is visible at once to every session (what read-your-writes needs), but its
+ * commit does not wait for the WAL to reach the disk, which would make every journaled response
+ * wait for an fsync. A database crash can lose the last moments of the journal, never an app.
  */
 export class PostgresJournalState implements JournalState {
   readonly shared = true;
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly pool: pg.Pool;
+
+  constructor(clientConfig: pg.ClientConfig) {
+    const options = [clientConfig.options, '-c synchronous_commit=off'].filter(Boolean).join(' ');
+    this.pool = new pg.Pool({ ...clientConfig, options, max: 3 });
+    this.pool.on('error', () => undefined); // an idle client that loses its connection must not crash the process
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
 
   async append(records: JournalRecord[]): Promise<void> {
     await query(

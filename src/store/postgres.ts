@@ -129,7 +129,7 @@ export class PostgresStore implements OauthAppStore {
     readonly location: string,
     readonly sandbox: PostgresSandboxState,
     private readonly namespace = DEFAULT_NAMESPACE,
-    readonly journal = new PostgresJournalState(pool),
+    readonly journal: PostgresJournalState,
   ) {}
 
   /**
@@ -152,7 +152,7 @@ export class PostgresStore implements OauthAppStore {
     // An idle client that loses its connection must not crash the process.
     pool.on('error', () => undefined);
     const location = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}${schema ? ` (schema ${schema})` : ''}`;
-    const store = new PostgresStore(pool, location, new PostgresSandboxState(pool, clientConfig, schema));
+    const store = new PostgresStore(pool, location, new PostgresSandboxState(pool, clientConfig, schema), DEFAULT_NAMESPACE, new PostgresJournalState(clientConfig));
     try {
       await store.migrate(schema);
     } catch (err) {
@@ -286,6 +286,7 @@ export class PostgresStore implements OauthAppStore {
 
   async close(): Promise<void> {
     await this.sandbox.close();
+    await this.journal.close();
     if (!this.pool.ended) await this.pool.end();
   }
 }
