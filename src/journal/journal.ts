@@ -1,8 +1,7 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 // Node's own timers: under a test's fake timers (the in-process API) the globals never fire.
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import type { Logger } from 'pino';
-import { requestNamespace } from '../server/auth.js';
 import type { JournalQuery, JournalRecord, JournalState } from '../store/types.js';
 import { unref } from '../timers.js';
 import { toRecord, type Observed, type RequestEntry } from './entry.js';
@@ -52,14 +51,28 @@ export class Journal {
     return this.size > 0;
   }
 
-  /** The pipeline step (after auth: the namespace is known): records the request once it is answered. */
-  step(log: Logger): RequestHandler {
+  /**
+   * The pipeline step, first of the /v1 surface: records the request once it is answered, in
+   * the namespace auth found for its token. A request refused before auth ran (a body that is
+   * not JSON, too large) has its token looked up by `namespaceOf`; a 401 opens no namespace
+   * and is not recorded.
+   */
+  step(log: Logger, namespaceOf: (req: Request) => Promise<string | undefined>): RequestHandler {
     const report = (err: unknown) => log.warn({ reason: (err as Error).message }, 'request journal write failed');
-    const add = (observed: Observed) => this.add(observed, report);
+    const add = (observed: Observed): Promise<void> | undefined => {
+      const { res } = observed;
+      const namespace = res.locals.namespace as string | undefined;
+      if (namespace !== undefined) return this.add({ ...observed, namespace }, report);
+      if (res.statusCode === 401) return undefined;
+      return namespaceOf(observed.req).then(
+        (ns) => (ns === undefined ? undefined : this.add({ ...observed, namespace: ns }, report)),
+        report,
+      );
+    };
     return (req, res, next) => {
       const arrivedAt = Date.now();
       const started = performance.now();
-      const observed: Observed = { req, res, namespace: requestNamespace(res), arrivedAt, durationMs: 0, responseBody: undefined };
+      const observed: Observed = { req, res, namespace: '', arrivedAt, durationMs: 0, responseBody: undefined };
       const json = res.json;
       res.json = function (body: unknown) {
         observed.responseBody = body;

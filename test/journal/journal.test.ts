@@ -97,6 +97,23 @@ describe('the request journal', () => {
     expect(((await bad.json()) as { validation_errors: Record<string, string[]> }).validation_errors).toHaveProperty('limit');
   });
 
+  it('records a body refused before its token was checked, in that token’s namespace; not a refused token', async () => {
+    const ns = await createNamespace({ baseUrl: server.url, token: TOKEN, seed: false });
+    try {
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${ns.token}` };
+      expect((await fetch(`${server.url}/v1/oauth-apps`, { method: 'POST', headers, body: '{"name": ' })).status).toBe(400);
+      expect((await server.raw('/v1/oauth-apps', { token: 'not-a-token' })).status).toBe(401);
+      expect((await server.raw('/v1/oauth-apps', { token: null })).status).toBe(401);
+      const [malformed, ...rest] = await requests(ns.sandbox);
+      expect(rest).toEqual([]);
+      expect(malformed).toMatchObject({ operation_id: null, method: 'POST', response: { status: 400 }, summary: 'The request body is not valid JSON.' });
+      expect(malformed!.request).toEqual({});
+      expect(await requests(sandbox)).toEqual([]); // the refused tokens are nobody's
+    } finally {
+      await ns.delete();
+    }
+  });
+
   it('reads one entry by id; an unknown one is a 404', async () => {
     await server.client.GET('/v1/oauth-apps', {});
     const [entry] = await requests(sandbox);

@@ -195,8 +195,8 @@ export interface paths {
          *     answered it (the operation, a `Prefer` steering, a fault, the validator refusing it, an
          *     unknown route). Secrets never enter it: no header is kept, and every `client_secret`
          *     (in a request or a response, even one sent with `truncate_secrets=false`) reads
-         *     `**********`. Requests refused before their token is checked (a 401, a body that is not
-         *     JSON or is too large) open no namespace and are not journaled.
+         *     `**********`. A request whose token is refused (a 401) opens no namespace and is not
+         *     journaled.
          *
          *     The journal keeps the newest `--journal-size` entries per namespace (default 1,000;
          *     `0` turns it off). On PostgreSQL it lives in the database: an entry is written before
