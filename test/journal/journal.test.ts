@@ -282,6 +282,27 @@ describe.runIf(onPostgres)('one journal across PostgreSQL instances', () => {
   });
 });
 
+describe('masking', () => {
+  it('masks a client_secret at any depth, in lists, and leaves text that only mentions one', async () => {
+    const api = await createInProcessApi({ seed: false });
+    try {
+      const headers = { authorization: 'Bearer test-token', 'content-type': 'application/json' };
+      const name = 'says "client_secret":"not-a-secret"';
+      const body = { ...docsCreateBody, name, client_secret: SECRET, metadata: { nested: [{ client_secret: `${SECRET}-deep` }] } };
+      expect((await api.fetch('/v1/oauth-apps', { method: 'POST', headers, body: JSON.stringify(body) })).status).toBe(200);
+      expect((await api.fetch('/v1/oauth-apps?truncate_secrets=false', { headers })).status).toBe(200);
+      const [list, create] = await api.requests();
+      expect(JSON.stringify([list, create])).not.toContain(SECRET);
+      expect(create!.request.body).toEqual({ ...body, client_secret: '**********', metadata: { nested: [{ client_secret: '**********' }] } });
+      expect((list!.response.body as { data: { name: string; client_secret: string }[] }).data).toEqual([
+        expect.objectContaining({ name, client_secret: '**********', metadata: { nested: [{ client_secret: '**********' }] } }),
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('the in-process API', () => {
   it('answers api.requests() and api.coverage() from the same journal', async () => {
     const api = await createInProcessApi({ seed: false });
