@@ -75,6 +75,17 @@ describe('oauth-apps-api coverage', () => {
   });
 });
 
+describe('oauth-apps-api serve --journal-size', () => {
+  it('refuses a size that is not a whole number, from the flag or JOURNAL_SIZE', async () => {
+    const flag = await run(['serve', '--port', '0', '--journal-size', '1.5']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/invalid --journal-size '1.5' \(a whole number from 0 to 1000000\)/);
+    const env = await run(['serve', '--port', '0'], { JOURNAL_SIZE: 'lots' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/invalid --journal-size 'lots'/);
+  });
+});
+
 describe('oauth-apps-api tail', () => {
   it('prints each new request as it happens, one line each, filtered by --operation', async () => {
     const ns = await createNamespace({ baseUrl: server.url, token: TOKEN, seed: false });
