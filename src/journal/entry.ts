@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { sandboxComponents as components } from 'oauth-apps-api-client/sandbox';
-import { MASK } from '../server/present.js';
+import { MASK } from '../http/present.js';
 import type { JournalRecord } from '../store/types.js';
 
 export type RequestEntry = components['schemas']['RequestEntry'];
