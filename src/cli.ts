@@ -25,6 +25,10 @@ Usage:
                                             in a namespace of the suite's own (deleted at the end), or
                                             named as not reached; --no-steer asks the sandbox for nothing;
                                             --reporter junit also writes JUnit XML to FILE for CI
+  oauth-apps-api usage check --spec CANDIDATE [--reporter junit --output FILE] USAGE_FILE…
+                                            replay recorded usage against a candidate spec: each break
+                                            per consumer (an operation, status, request or response field
+                                            a consumer used that the candidate drops); exit 1 on any
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
                                             reference server (in-memory SQLite, or DATABASE_URL)
@@ -59,6 +63,8 @@ Options of serve (each also an environment variable):
 `;
 
 async function main(argv: string[]) {
+  // Commands with options of their own parse them in their own module.
+  if (argv[0] === 'usage') return (await import('./usage/command.js')).usageCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,0 +1,259 @@
+/**
+ * The usage-aware check: every recorded exchange replayed against a candidate spec.
+ *
+ * - The request goes through the project's one validator (server/validator.ts, eov), in an
+ *   app made of nothing else: what it refuses, a server built from the candidate would refuse.
+ * - The response is checked with Ajv against the candidate's response schema, as eov's response
+ *   validator checks it, with one addition: an object that declares its properties is read as
+ *   closed (`additionalProperties: false` where the candidate says nothing), because a field
+ *   the consumer received that the candidate no longer declares is a field it may stop getting.
+ */
+import express, { type ErrorRequestHandler } from 'express';
+import inject from 'light-my-request';
+import { jsonBody } from '../server/body.js';
+import { apiValidator } from '../server/validator.js';
+import { deref, escapePointer, specValidator, type OpenApiDocument } from '../spec/index.js';
+import { operationMatcher, type Operation } from '../spec/operations.js';
+import { consumerOf, type Exchange, type UsageFile } from './format.js';
+
+export type BreakKind = 'operation-gone' | 'status-gone' | 'request-refused' | 'response-undescribed';
+
+export interface Break {
+  consumer: string;
+  kind: BreakKind;
+  /** The file and index of the exchange, and what it was. */
+  file: string;
+  index: number;
+  exchange: string;
+  message: string;
+  /** Spec locations the break is about, most specific first (JSON Pointers into the candidate). */
+  at: string[];
+}
+
+export interface CheckReport {
+  spec: string;
+  /** Exchanges replayed, by consumer. */
+  exchanges: Map<string, number>;
+  breaks: Break[];
+}
+
+interface ValidationItem {
+  path: string;
+  message: string;
+  errorCode?: string;
+}
+
+/** Replays every exchange of `files` against `spec`. */
+export async function checkUsage(spec: OpenApiDocument, files: { file: string; usage: UsageFile }[], specName = 'candidate'): Promise<CheckReport> {
+  const replay = replayApp(spec);
+  const match = operationMatcher(spec);
+  const responses = specValidator(closedObjects(spec));
+  const report: CheckReport = { spec: specName, exchanges: new Map(), breaks: [] };
+  for (const { file, usage } of files) {
+    for (const [index, e] of usage.exchanges.entries()) {
+      const consumer = consumerOf(usage, e);
+      report.exchanges.set(consumer, (report.exchanges.get(consumer) ?? 0) + 1);
+      const found = (kind: BreakKind, message: string, at: string[]) =>
+        report.breaks.push({ consumer, kind, file, index, exchange: describeExchange(e), message, at });
+      const op = match(e.method, e.path);
+      if (!op) {
+        found('operation-gone', `${e.method} ${e.path}${e.operation_id ? ` (${e.operation_id})` : ''} matches no operation of the candidate`, [gonePointer(spec, e)]);
+        continue;
+      }
+      const opPointer = `#/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}`;
+      for (const item of await replay(e)) found('request-refused', `the candidate refuses the recorded request: ${requestField(item)} ${item.message}`, requestLocations(spec, op, opPointer, item));
+      const status = documentedStatus(op, e.response.status);
+      if (!status) {
+        found('status-gone', `status ${e.response.status} received is no longer documented for ${op.operationId}`, [`${opPointer}/responses/${e.response.status}`, `${opPointer}/responses`]);
+        continue;
+      }
+      if (e.response.body === undefined) continue;
+      // The response object may be a $ref (to components/responses): its schema is where the ref leads.
+      let responsePointer = `${opPointer}/responses/${escapePointer(status)}`;
+      for (let r = resolve(spec, responsePointer); r?.$ref; r = resolve(spec, responsePointer)) responsePointer = r.$ref as string;
+      const media = `${responsePointer}/content/application~1json/schema`;
+      const response = resolve(spec, responsePointer);
+      if (!response?.content?.['application/json']) {
+        found('response-undescribed', `the candidate describes no JSON body for ${op.operationId} ${status}, and one was received`, [`${opPointer}/responses/${status}`]);
+        continue;
+      }
+      const validate = responses(media.replace(/[{}]/g, encodeURIComponent)); // a URI fragment, as Ajv reads $refs
+      if (validate(e.response.body)) continue;
+      for (const err of validate.errors ?? []) {
+        const extra = err.keyword === 'additionalProperties' ? `/${(err.params as { additionalProperty: string }).additionalProperty}` : '';
+        const instance = `${err.instancePath}${extra}`;
+        const message =
+          err.keyword === 'additionalProperties'
+            ? `field ${dotted(instance)} received is no longer declared`
+            : err.keyword === 'enum'
+              ? `value ${JSON.stringify(valueAt(e.response.body, err.instancePath))} received at ${dotted(err.instancePath)} is no longer allowed (${err.message})`
+              : `${dotted(instance) || 'the body'} ${err.message}`;
+        found('response-undescribed', `the candidate no longer describes the recorded ${e.response.status} response: ${message}`, schemaLocations(spec, media, instance, err.keyword));
+      }
+    }
+  }
+  return report;
+}
+
+/** An app of the candidate's validator alone: it answers 204 to what the validator lets through. */
+function replayApp(spec: OpenApiDocument) {
+  const app = express();
+  const validator = apiValidator(spec, { validateResponses: false });
+  app.use(jsonBody, validator, (_req, res) => void res.status(204).end());
+  const caught: ErrorRequestHandler = (err: { status?: number; errors?: ValidationItem[]; message: string }, _req, res, _next) =>
+    void res.status(299).json(err.errors?.length ? err.errors : [{ path: '/request', message: err.message }]);
+  app.use(caught);
+  return async (e: Exchange): Promise<ValidationItem[]> => {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(e.query)) for (const one of Array.isArray(v) ? v : [v]) query.append(k, one);
+    const body = e.request.body === undefined ? undefined : JSON.stringify(e.request.body);
+    const res = await inject(app as never, {
+      method: e.method as 'GET',
+      url: `${e.path}${query.size ? `?${query}` : ''}`,
+      headers: body === undefined ? {} : { 'content-type': e.request.content_type ?? 'application/json' },
+      payload: body,
+    });
+    return res.statusCode === 299 ? (JSON.parse(res.payload) as ValidationItem[]) : [];
+  };
+}
+
+/** The candidate's response key a status falls under: the status itself, its class (4XX), or default. */
+function documentedStatus(op: Operation, status: number): string | undefined {
+  const s = String(status);
+  return [s, `${s[0]}XX`, `${s[0]}xx`, 'default'].find((k) => op.statuses.includes(k));
+}
+
+/**
+ * Where a gone operation was: under the candidate's path template that still matches the path
+ * (its method removed), else the path as sent (the whole path is gone; the template it had is
+ * in the base spec, not here).
+ */
+function gonePointer(spec: OpenApiDocument, e: Exchange): string {
+  const template = Object.keys(spec.paths).find((t) => templatePattern(t).test(e.path)) ?? e.path;
+  return `#/paths/${escapePointer(template)}/${e.method.toLowerCase()}`;
+}
+
+/** A path template as a pattern for paths as sent (`/v1/oauth-apps/{id}` matches `/v1/oauth-apps/8ff5…`). */
+export const templatePattern = (template: string) =>
+  new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}/?$`);
+
+/** Spec locations of one eov request error (`/body/provider`, `/query/provider`). */
+function requestLocations(spec: OpenApiDocument, op: Operation, opPointer: string, item: ValidationItem): string[] {
+  const [, where, ...rest] = item.path.split('/');
+  if (where === 'body') {
+    const media = `${opPointer}/requestBody/content/application~1json/schema`;
+    const keyword = /required property/.test(item.message) ? 'required' : (item.errorCode?.split('.')[0] ?? '');
+    // eov names a missing property's path after it; the schema location is the object's `required`.
+    const instance = keyword === 'required' ? rest.slice(0, -1) : rest;
+    const property = /must NOT have additional properties/.test(item.message) ? /'([^']+)'/.exec(item.message)?.[1] : undefined;
+    return schemaLocations(spec, media, `/${[...instance, ...(property ? [property] : [])].join('/')}`.replace(/\/$/, ''), property ? 'additionalProperties' : keyword);
+  }
+  if (where === 'query' || where === 'path') {
+    const name = rest.join('.') || /'([^']+)'/.exec(item.message)?.[1] || '';
+    const params = ((spec.paths[op.template]![op.method.toLowerCase()] as any).parameters ?? []) as { $ref?: string }[];
+    const i = params.findIndex((p) => deref(spec, p)?.name === name && deref(spec, p)?.in === where);
+    if (i < 0) return [`${opPointer}/parameters`];
+    const param = deref(spec, params[i]);
+    const schema = param.schema ? (param.schema.$ref ? [param.schema.$ref] : []) : [];
+    const keyword = item.errorCode?.split('.')[0];
+    return [...schema.map((s: string) => (keyword === 'enum' ? `${s}/enum` : s)), ...(params[i]!.$ref ? [params[i]!.$ref!] : []), `${opPointer}/parameters/${i}`];
+  }
+  return [`${opPointer}/requestBody`];
+}
+
+/**
+ * The schema locations an instance path reaches from a root schema: each schema on the way
+ * (a `$ref` and its target both count), deepest first, with the failing keyword appended to
+ * the deepest (`#/components/schemas/Provider/enum`). A property the schema does not declare
+ * is named under its object (`…/OauthApp/properties/color`).
+ */
+export function schemaLocations(spec: OpenApiDocument, root: string, instancePath: string, keyword: string): string[] {
+  const segments = instancePath.split('/').slice(1);
+  const chain: string[] = [];
+  let pointer = root;
+  let node: any = resolve(spec, pointer);
+  const follow = () => {
+    while (node?.$ref) {
+      chain.push(pointer);
+      pointer = node.$ref;
+      node = resolve(spec, pointer);
+    }
+  };
+  follow();
+  for (const [i, seg] of segments.entries()) {
+    const last = i === segments.length - 1;
+    if (node?.type === 'array' || node?.items) pointer = `${pointer}/items`;
+    else if (node?.properties?.[seg] !== undefined || (last && keyword === 'additionalProperties')) pointer = `${pointer}/properties/${escapePointer(seg)}`;
+    else break; // free-form (additionalProperties: true): nothing deeper is declared
+    chain.push(pointer);
+    node = resolve(spec, pointer);
+    follow();
+  }
+  chain.push(pointer);
+  const deepest = ['enum', 'required', 'type', 'format', 'const', 'minLength', 'maxLength', 'minimum', 'maximum', 'pattern', 'minItems', 'maxItems'].includes(keyword) ? [`${pointer}/${keyword}`] : [];
+  return [...new Set([...deepest, ...chain.reverse()])];
+}
+
+const resolve = (spec: OpenApiDocument, pointer: string): any =>
+  pointer
+    .slice(2)
+    .split('/')
+    .reduce<any>((n, k) => n?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+
+/**
+ * A copy of the spec where every object schema that lists its properties and says nothing of
+ * others is closed. Schemas combined with allOf/anyOf/oneOf are left as they are (closing a
+ * part would refuse its siblings' properties).
+ */
+export function closedObjects(spec: OpenApiDocument): OpenApiDocument {
+  const copy = structuredClone(spec);
+  const visit = (node: unknown, combined: boolean) => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, combined));
+    if (!node || typeof node !== 'object') return;
+    const s = node as Record<string, unknown>;
+    if (s.properties && typeof s.properties === 'object' && !combined && !('additionalProperties' in s) && !('unevaluatedProperties' in s) && !s.allOf && !s.anyOf && !s.oneOf) {
+      s.additionalProperties = false;
+    }
+    for (const [k, v] of Object.entries(s)) {
+      // `properties`' values are schemas; its own keys are names, never a schema to close.
+      if (k === 'properties' && v && typeof v === 'object') Object.values(v).forEach((p) => visit(p, false));
+      else visit(v, k === 'allOf' || k === 'anyOf' || k === 'oneOf');
+    }
+  };
+  visit(copy, false);
+  return copy;
+}
+
+/** `body.name`, `query.provider`; for a missing property, the object that misses it (eov names the property). */
+function requestField(item: ValidationItem): string {
+  const path = /required property/.test(item.message) ? item.path.replace(/\/[^/]*$/, '') : item.path;
+  return dotted(path) || 'request';
+}
+
+const dotted = (pointer: string) => pointer.replace(/^\//, '').replace(/\//g, '.');
+
+function valueAt(body: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce<any>((v, k) => v?.[k], body);
+}
+
+export function describeExchange(e: Exchange): string {
+  const query = Object.keys(e.query).length ? `?${new URLSearchParams(Object.entries(e.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, x])))}` : '';
+  return `${e.method} ${e.path}${query} → ${e.response.status}`;
+}
+
+/** The report as text: per consumer, each break with its exchange and spec location. */
+export function formatCheck(report: CheckReport): string {
+  const lines = [`Recorded usage replayed against ${report.spec}:`];
+  for (const [consumer, count] of report.exchanges) {
+    const breaks = report.breaks.filter((b) => b.consumer === consumer);
+    lines.push(`  ${consumer}: ${count} exchange(s), ${breaks.length ? `${breaks.length} break(s)` : 'no break'}`);
+    for (const b of breaks) lines.push(`    ✗ [${b.kind}] ${b.message}`, `      exchange #${b.index} of ${b.file}: ${b.exchange}`, `      at ${b.at[0]}`);
+  }
+  if (!report.exchanges.size) lines.push('  (no exchanges)');
+  const consumers = new Set(report.breaks.map((b) => b.consumer));
+  lines.push('', report.breaks.length ? `✗ ${report.breaks.length} break(s) for ${[...consumers].join(', ')}` : '✓ every recorded exchange is still described by the candidate');
+  return lines.join('\n');
+}
