@@ -25,6 +25,10 @@ Usage:
                                             in a namespace of the suite's own (deleted at the end), or
                                             named as not reached; --no-steer asks the sandbox for nothing;
                                             --reporter junit also writes JUnit XML to FILE for CI
+  oauth-apps-api record <upstream-url> [--port 4010] [--out DIR] [--max-requests N] [--keep-secrets]
+                                            a recording proxy in front of a real service: writes
+                                            DIR/seed.json (the apps seen, for serve --seed) and
+                                            DIR/usage.json (the exchanges); record --help says more
   oauth-apps-api usage check --spec CANDIDATE [--reporter junit --output FILE] USAGE_FILE…
                                             replay recorded usage against a candidate spec: each break
                                             per consumer (an operation, status, request or response field
@@ -65,6 +69,7 @@ Options of serve (each also an environment variable):
 async function main(argv: string[]) {
   // Commands with options of their own parse them in their own module.
   if (argv[0] === 'usage') return (await import('./usage/command.js')).usageCommand(argv.slice(1));
+  if (argv[0] === 'record') return (await import('./record/command.js')).recordCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

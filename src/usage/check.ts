@@ -11,6 +11,7 @@
 import express, { type ErrorRequestHandler } from 'express';
 import inject from 'light-my-request';
 import { jsonBody } from '../server/body.js';
+import { keepPrototypesToItself } from '../server/own-prototypes.js';
 import { apiValidator } from '../server/validator.js';
 import { deref, escapePointer, specValidator, type OpenApiDocument } from '../spec/index.js';
 import { operationMatcher, type Operation } from '../spec/operations.js';
@@ -46,64 +47,84 @@ interface ValidationItem {
   errorCode?: string;
 }
 
+/** One thing wrong with an exchange against a spec. */
+export type Problem = Pick<Break, 'kind' | 'message' | 'at'>;
+
 /** Replays every exchange of `files` against `spec`. */
 export async function checkUsage(spec: OpenApiDocument, files: { file: string; usage: UsageFile }[], specName = 'candidate'): Promise<CheckReport> {
-  const replay = replayApp(spec);
-  const match = operationMatcher(spec);
-  const responses = specValidator(closedObjects(spec));
+  const examine = exchangeExaminer(spec, 'gate');
   const report: CheckReport = { spec: specName, exchanges: new Map(), breaks: [] };
   for (const { file, usage } of files) {
     for (const [index, e] of usage.exchanges.entries()) {
       const consumer = consumerOf(usage, e);
       report.exchanges.set(consumer, (report.exchanges.get(consumer) ?? 0) + 1);
-      const found = (kind: BreakKind, message: string, at: string[]) =>
-        report.breaks.push({ consumer, kind, file, index, exchange: describeExchange(e), method: e.method, path: e.path, message, at });
-      const op = match(e.method, e.path);
-      if (!op) {
-        found('operation-gone', `${e.method} ${e.path}${e.operation_id ? ` (${e.operation_id})` : ''} matches no operation of the candidate`, [gonePointer(spec, e)]);
-        continue;
-      }
-      const opPointer = `#/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}`;
-      // A request the server refused when it was recorded (400, 413, 415, 422) proves nothing the
-      // candidate may break: the consumer relied on its refusal, which the status check covers.
-      const refusedThen = [400, 413, 415, 422].includes(e.response.status);
-      if (!refusedThen) for (const item of await replay(e)) found('request-refused', `the candidate refuses the recorded request: ${requestField(item)} ${item.message}`, requestLocations(spec, op, opPointer, item));
-      const status = documentedStatus(op, e.response.status);
-      if (!status) {
-        found('status-gone', `status ${e.response.status} received is no longer documented for ${op.operationId}`, [`${opPointer}/responses/${e.response.status}`, `${opPointer}/responses`]);
-        continue;
-      }
-      if (e.response.body === undefined) continue;
-      // The response object may be a $ref (to components/responses): its schema is where the ref leads.
-      let responsePointer = `${opPointer}/responses/${escapePointer(status)}`;
-      for (let r = resolve(spec, responsePointer); r?.$ref; r = resolve(spec, responsePointer)) responsePointer = r.$ref as string;
-      const media = `${responsePointer}/content/application~1json/schema`;
-      const response = resolve(spec, responsePointer);
-      if (!response?.content?.['application/json']) {
-        found('response-undescribed', `the candidate describes no JSON body for ${op.operationId} ${status}, and one was received`, [`${opPointer}/responses/${status}`]);
-        continue;
-      }
-      const validate = responses(media.replace(/[{}]/g, encodeURIComponent)); // a URI fragment, as Ajv reads $refs
-      if (validate(e.response.body)) continue;
-      for (const err of validate.errors ?? []) {
-        const extra = err.keyword === 'additionalProperties' ? `/${(err.params as { additionalProperty: string }).additionalProperty}` : '';
-        const instance = `${err.instancePath}${extra}`;
-        const message =
-          err.keyword === 'additionalProperties'
-            ? `field ${dotted(instance)} received is no longer declared`
-            : err.keyword === 'enum'
-              ? `value ${JSON.stringify(valueAt(e.response.body, err.instancePath))} received at ${dotted(err.instancePath)} is no longer allowed (${err.message})`
-              : `${dotted(instance) || 'the body'} ${err.message}`;
-        found('response-undescribed', `the candidate no longer describes the recorded ${e.response.status} response: ${message}`, schemaLocations(spec, media, instance, err.keyword));
-      }
+      for (const p of await examine(e)) report.breaks.push({ consumer, file, index, exchange: describeExchange(e), method: e.method, path: e.path, ...p });
     }
   }
   return report;
 }
 
+/**
+ * What a spec says is wrong with one exchange, read one of two ways:
+ * - `gate` (usage check, npm run diff): may a consumer that did this break? Objects that list
+ *   their properties are read as closed (a field received must still be declared), and a
+ *   request refused when recorded (400, 413, 415, 422) is not checked: the consumer relied on
+ *   its refusal, which the status check covers.
+ * - `conformance` (the recorder): is this exchange a contract violation today, by the spec's
+ *   own reading? Every request is checked, a refused one included.
+ */
+export function exchangeExaminer(spec: OpenApiDocument, mode: 'gate' | 'conformance') {
+  const closed = mode === 'gate';
+  const replay = replayApp(spec);
+  const match = operationMatcher(spec);
+  const responses = specValidator(closed ? closedObjects(spec) : spec);
+  return async (e: Exchange): Promise<Problem[]> => {
+    const problems: Problem[] = [];
+    const found = (kind: BreakKind, message: string, at: string[]) => void problems.push({ kind, message, at });
+    const op = match(e.method, e.path);
+    if (!op) {
+      found('operation-gone', `${e.method} ${e.path}${e.operation_id ? ` (${e.operation_id})` : ''} matches no operation of the spec`, [gonePointer(spec, e)]);
+      return problems;
+    }
+    const opPointer = `#/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}`;
+    const refusedThen = closed && [400, 413, 415, 422].includes(e.response.status);
+    if (!refusedThen) for (const item of await replay(e)) found('request-refused', `the request is refused: ${requestField(item)} ${item.message}`, requestLocations(spec, op, opPointer, item));
+    const status = documentedStatus(op, e.response.status);
+    if (!status) {
+      found('status-gone', `status ${e.response.status} is not documented for ${op.operationId}`, [`${opPointer}/responses/${e.response.status}`, `${opPointer}/responses`]);
+      return problems;
+    }
+    if (e.response.body === undefined) return problems;
+    // The response object may be a $ref (to components/responses): its schema is where the ref leads.
+    let responsePointer = `${opPointer}/responses/${escapePointer(status)}`;
+    for (let r = resolve(spec, responsePointer); r?.$ref; r = resolve(spec, responsePointer)) responsePointer = r.$ref as string;
+    const media = `${responsePointer}/content/application~1json/schema`;
+    if (!resolve(spec, responsePointer)?.content?.['application/json']) {
+      found('response-undescribed', `no JSON body is described for ${op.operationId} ${status}, and one was received`, [`${opPointer}/responses/${status}`]);
+      return problems;
+    }
+    const validate = responses(media.replace(/[{}]/g, encodeURIComponent)); // a URI fragment, as Ajv reads $refs
+    if (validate(e.response.body)) return problems;
+    for (const err of validate.errors ?? []) {
+      const extra = err.keyword === 'additionalProperties' ? `/${(err.params as { additionalProperty: string }).additionalProperty}` : '';
+      const instance = `${err.instancePath}${extra}`;
+      const message =
+        err.keyword === 'additionalProperties'
+          ? `field ${dotted(instance)} received is not declared`
+          : err.keyword === 'enum'
+            ? `value ${JSON.stringify(valueAt(e.response.body, err.instancePath))} received at ${dotted(err.instancePath)} is not allowed (${err.message})`
+            : `${dotted(instance) || 'the body'} ${err.message}`;
+      found('response-undescribed', `the ${e.response.status} response is not described: ${message}`, schemaLocations(spec, media, instance, err.keyword));
+    }
+    return problems;
+  };
+}
+
 /** An app of the candidate's validator alone: it answers 204 to what the validator lets through. */
 function replayApp(spec: OpenApiDocument) {
-  const app = express();
+  // Injected with light-my-request, so its Express prototypes are its own (a recording proxy
+  // in the same process serves real sockets).
+  const app = keepPrototypesToItself(express());
   const validator = apiValidator(spec, { validateResponses: false });
   app.use(jsonBody, validator, (_req, res) => void res.status(204).end());
   const caught: ErrorRequestHandler = (err: { status?: number; errors?: ValidationItem[]; message: string }, _req, res, _next) =>
