@@ -253,8 +253,10 @@ export function closedObjects(spec: OpenApiDocument): OpenApiDocument {
 
 /** `body.name`, `query.provider`; for a missing property, the object that misses it (eov names the property). */
 function requestField(item: ValidationItem): string {
+  // eov names the route itself for a refused media type: the request as a whole.
+  if (!/^\/(body|query|path|headers)(\/|$)/.test(item.path)) return 'request:';
   const path = /required property/.test(item.message) ? item.path.replace(/\/[^/]*$/, '') : item.path;
-  return dotted(path) || 'request';
+  return dotted(path);
 }
 
 const dotted = (pointer: string) => pointer.replace(/^\//, '').replace(/\//g, '.');
