@@ -67,9 +67,8 @@ export async function checkUsage(spec: OpenApiDocument, files: { file: string; u
 /**
  * What a spec says is wrong with one exchange, read one of two ways:
  * - `gate` (usage check, npm run diff): may a consumer that did this break? Objects that list
- *   their properties are read as closed (a field received must still be declared), and a
- *   request refused when recorded (400, 413, 415, 422) is not checked: the consumer relied on
- *   its refusal, which the status check covers.
+ *   their properties are read as closed (a field received must still be declared), and the
+ *   request of a refusal or of an authentication failure is not replayed (NOT_VALIDATED).
  * - `conformance` (the recorder): is this exchange a contract violation today, by the spec's
  *   own reading? Every request is checked, a refused one included.
  */
@@ -87,7 +86,7 @@ export function exchangeExaminer(spec: OpenApiDocument, mode: 'gate' | 'conforma
       return problems;
     }
     const opPointer = `#/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}`;
-    const refusedThen = closed && [400, 413, 415, 422].includes(e.response.status);
+    const refusedThen = closed && NOT_VALIDATED.has(e.response.status);
     if (!refusedThen) for (const item of await replay(e)) found('request-refused', `the request is refused: ${requestField(item)} ${item.message}`, requestLocations(spec, op, opPointer, item));
     const status = documentedStatus(op, e.response.status);
     if (!status) {
@@ -119,6 +118,13 @@ export function exchangeExaminer(spec: OpenApiDocument, mode: 'gate' | 'conforma
     return problems;
   };
 }
+
+/**
+ * The statuses whose exchange's request the gate does not replay: the refusals of a request
+ * (400, 413, 415, 422), on which the consumer relied as such, and those the server answers
+ * before it validates (401, 403: authentication comes first), for which validity never mattered.
+ */
+const NOT_VALIDATED = new Set([400, 401, 403, 413, 415, 422]);
 
 /** An app of the candidate's validator alone: it answers 204 to what the validator lets through. */
 function replayApp(spec: OpenApiDocument) {
