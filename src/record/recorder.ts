@@ -80,6 +80,12 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       changeOrigin: true,
       selfHandleResponse: true,
       on: {
+        // The upstream unreachable (refused, reset, timed out): a 502 in the API's error shape.
+        error: (err, _req, res) => {
+          const summary = `The recorder could not reach the upstream ${options.upstream}: ${(err as NodeJS.ErrnoException).code ?? err.message}.`;
+          if ('writeHead' in res && !res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ summary }));
+          else res.end();
+        },
         proxyReq: (proxyReq, req) => {
           const body = req.body;
           if (Buffer.isBuffer(body) && body.length) {
@@ -104,6 +110,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       },
     }),
   );
+
+  // A body beyond RAW_LIMIT (or a broken upload) never reached the proxy: answered in the API's error shape.
+  app.use(((err: { status?: number; message: string }, _req, res, _next) => {
+    res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 500).json({ summary: `The recorder refused the request: ${err.message}` });
+  }) as express.ErrorRequestHandler);
 
   const server: Server = createServer(app);
   server.listen(options.port, options.host);
