@@ -4,7 +4,7 @@
  * rated breaking. Pure: the diff and the replay are made by the caller.
  */
 import type { Break, CheckReport } from './check.js';
-import { templatePattern } from './check.js';
+import { templatePattern } from './locations.js';
 
 /** A finding of scripts/contract-diff.ts, the parts read here. */
 export interface DiffFinding {
