@@ -1,15 +1,15 @@
 /** `oauth-apps-api usage check --spec CANDIDATE FILE…`: the usage-aware gate as a command. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSpecFile } from '../server/validator.js';
 import { checkUsage, formatCheck } from './check.js';
 import { readUsageFile } from './format.js';
 
 export const USAGE_HELP = `Usage:
-  oauth-apps-api usage check --spec CANDIDATE [--reporter junit --output FILE] USAGE_FILE…
+  oauth-apps-api usage check --spec CANDIDATE [--reporter junit --output FILE] USAGE_FILE|DIR…
       replays every exchange of the usage files (schema: oauth-apps-api/usage.schema.json)
-      against the candidate OpenAPI file (JSON or YAML) and reports, per consumer, each break:
+      (a directory: its *.json) against the candidate OpenAPI file (JSON or YAML) and reports, per consumer, each break:
       an operation or status used that is gone, a recorded request the candidate refuses, a
       recorded response it no longer describes. Exits 1 on any break, 2 on bad input.
 `;
@@ -39,7 +39,10 @@ async function run(argv: string[]) {
   if (!paths.length) throw new BadInput('check needs at least one usage file');
   if (values.reporter !== undefined && values.reporter !== 'junit') throw new BadInput(`unknown --reporter '${values.reporter}' (junit is the one there is)`);
   if (values.reporter === 'junit' && !values.output) throw new BadInput('--reporter junit needs --output FILE');
-  const files = paths.map((file) => ({ file, usage: readUsageFile(file) }));
+  // A directory stands for its *.json files (usage/ as the gate reads it).
+  const expanded = paths.flatMap((p) => (existsSync(p) && statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)) : [p]));
+  if (!expanded.length) throw new BadInput(`no usage file in ${paths.join(', ')}`);
+  const files = expanded.map((file) => ({ file, usage: readUsageFile(file) }));
   let spec;
   try {
     spec = await loadSpecFile(values.spec);

@@ -75,10 +75,13 @@ describe('oauth-apps-api usage check, as a user runs it', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (...args: string[]) => spawnSync(process.execPath, [join(packageRoot, 'dist', 'src', 'cli.js'), 'usage', 'check', ...args], { encoding: 'utf8', cwd: packageRoot });
 
-  it('passes (exit 0) against the split spec in openapi/, external $refs and all', () => {
+  it('passes (exit 0) against the split spec in openapi/, external $refs and all; a directory is its usage files', () => {
     const run = cli('--spec', 'openapi/openapi.yaml', 'fixtures/usage/web-app.json');
     expect(run.stdout + run.stderr).toContain('web-app: 5 exchange(s), no break');
     expect(run.status).toBe(0);
+    const all = cli('--spec', 'openapi/openapi.yaml', 'usage/');
+    expect(all.stdout + all.stderr).toMatch(/contract-suite: \d+ exchange\(s\), no break/);
+    expect(all.status).toBe(0);
   });
 
   it('exits 1 naming each break per consumer, its exchange and spec location; JUnit XML on request', () => {
