@@ -103,7 +103,8 @@ describe('oauth-apps-api record, in front of a reference server', () => {
     const seed = checkSeed(JSON.parse(readFileSync(join(dir, 'seed.json'), 'utf8')), 'seed.json');
     expect(seed.some((a) => a.id === deletedId)).toBe(false);
     expect(seed.find((a) => a.id === createdId)?.name).toBe('Recorded, renamed');
-    const fresh = await startChildServer({ databaseUrl: 'sqlite::memory:', token: TOKEN, seed: true, extra: ['--seed', join(dir, 'seed.json')] });
+    const freshUrl = freshDatabaseUrl();
+    const fresh = await startChildServer({ databaseUrl: freshUrl, token: TOKEN, seed: true, extra: ['--seed', join(dir, 'seed.json')] });
     try {
       const replayed = await getJson(`${fresh.url}/v1/oauth-apps`);
       expect(replayed).toEqual(direct);
@@ -112,6 +113,7 @@ describe('oauth-apps-api record, in front of a reference server', () => {
     } finally {
       fresh.child.kill('SIGTERM');
       await fresh.exited;
+      await dropTestSchemas(freshUrl);
     }
     const api = await createInProcessApi({ seed, token: TOKEN });
     try {
