@@ -4,10 +4,11 @@
 // The pages render the bundled specs (code samples included, see
 // docs/code-samples.mjs) plus the guides of docs/guides/ and, on the API page, CHANGELOG.md, read
 // at build time so that an entry appended there shows without touching the spec.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import YAML from 'yaml';
 
 const outDir = join('build', 'docs');
@@ -19,6 +20,11 @@ const pages = [
   { api: 'sandbox', output: 'sandbox.html', guides: ['sandbox.md'] },
 ];
 
+// `node scripts/build-docs.mjs [api…]` builds only the pages of those APIs (`npm run dev`
+// rebuilds the pages whose bundle changed); without arguments, every page.
+const only = process.argv.slice(2);
+const chosen = only.length ? pages.filter((page) => only.includes(page.api)) : pages;
+
 const config = YAML.parse(readFileSync('redocly.yaml', 'utf8'));
 const redocOptions = config.openapi ?? {};
 /** `npm run generate` writes an API's bundles beside its types (x-openapi-ts.output). */
@@ -26,7 +32,8 @@ const bundle = (api, ext) => join(dirname(config.apis[api]['x-openapi-ts'].outpu
 const work = mkdtempSync(join(tmpdir(), 'oauth-apps-docs-'));
 mkdirSync(outDir, { recursive: true });
 try {
-  for (const page of pages) {
+  // The pages render at once (each a Redocly CLI process): `npm run dev` waits for them.
+  const built = await Promise.all(chosen.map(async (page) => {
     const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
     const guides = page.guides.map((file) => demoteHeadings(readFileSync(join('docs', 'guides', file), 'utf8')));
     spec.info.description = [spec.info.description, ...guides].join('\n\n');
@@ -34,7 +41,7 @@ try {
     writeFileSync(source, JSON.stringify(spec));
     const options = { ...redocOptions, downloadUrls: ['yaml', 'json'].map((ext) => ({ title: `${ext.toUpperCase()}`, url: basename(bundle(page.api, ext)) })) };
     const output = join(outDir, page.output);
-    run(
+    await run(
       redocly,
       [
         'build-docs',
@@ -52,16 +59,17 @@ try {
     );
     inlineAttributionLogo(output);
     for (const ext of ['yaml', 'json']) copyFileSync(bundle(page.api, ext), join(outDir, basename(bundle(page.api, ext))));
-    console.log(`${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`);
-  }
+    return `${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`;
+  }));
+  console.log(built.join('\n'));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
 /** Runs a command quietly (the CLI's banners), showing its output only when it fails. */
-function run(command, args) {
+async function run(command, args) {
   try {
-    execFileSync(command, args, { stdio: 'pipe' });
+    await promisify(execFile)(command, args, { maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
     throw new Error(`${command} ${args[0]} failed`);

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
-import { loadSpecFile } from '../src/server/validator.js';
+import { loadSpecFile } from '../src/http/validator.js';
 import { checkUsage } from '../src/usage/check.js';
 import { readUsageFile, type UsageFile } from '../src/usage/format.js';
 import { formatUsageImpact, usageImpact, type UsageImpact } from '../src/usage/gate.js';

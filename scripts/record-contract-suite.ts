@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import { runContractSuite } from '../src/contract/run.js';
 import { startRecorder } from '../src/record/recorder.js';
 import { defaultSeedFile, loadSeedFile } from '../src/sandbox/seed.js';
-import { createLogger } from '../src/server/logger.js';
-import { serve } from '../src/server/serve.js';
+import { createLogger } from '../src/http/logger.js';
+import { serve } from '../src/app/serve.js';
 import type { UsageFile } from '../src/usage/format.js';
 
 export interface ContractRecording {

@@ -1,6 +1,6 @@
 /** `oauth-apps-api record <upstream-url>`: the recording proxy as a command. */
 import { parseArgs } from 'node:util';
-import { loadSpecFile } from '../server/validator.js';
+import { loadSpecFile } from '../http/validator.js';
 import { startRecorder } from './recorder.js';
 
 export const RECORD_HELP = `Usage:

@@ -10,9 +10,9 @@
  */
 import express, { type ErrorRequestHandler } from 'express';
 import inject from 'light-my-request';
-import { jsonBody } from '../server/body.js';
-import { keepPrototypesToItself } from '../server/own-prototypes.js';
-import { apiValidator } from '../server/validator.js';
+import { jsonBody } from '../http/body.js';
+import { keepPrototypesToItself } from '../http/own-prototypes.js';
+import { apiValidator } from '../http/validator.js';
 import { escapePointer, specValidator, type OpenApiDocument } from '../spec/index.js';
 import { operationMatcher, type Operation } from '../spec/operations.js';
 import { consumerOf, type Exchange, type UsageFile } from './format.js';

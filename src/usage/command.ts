@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSpecFile } from '../server/validator.js';
+import { loadSpecFile } from '../http/validator.js';
 import { checkUsage, formatCheck } from './check.js';
 import { readUsageFile } from './format.js';
 

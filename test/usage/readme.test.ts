@@ -6,17 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
 import { startChildServer, type ChildServer } from '../helpers/child.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
+import { readGuides } from '../helpers/guides.js';
 import { freePort } from '../helpers/prism.js';
 
-// The README's "Record, replay, and gate on real usage" commands, run in order as a user
+// The "Record, replay, and gate on real usage" commands (docs/usage.md, linked from the README), run in order as a user
 // types them, in an empty directory (with the repository's openapi/ beside it): `npx
 // oauth-apps-api` is the built CLI, the reference server of `npm start` (3000) is a fresh one,
 // and the section's other ports are free ones. A line ending in `&` is a process left running
 // (the next line waits for it to say it listens); `kill -INT %N` stops the Nth of them.
 function sectionCommands(): string[] {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-  const section = /^## Record, replay, and gate on real usage\n([\s\S]*?)^## /m.exec(readme)?.[1];
-  if (!section) throw new Error('README: the section "Record, replay, and gate on real usage" is gone');
+  // The section, wherever it lives among the README and its guides (docs/usage.md today).
+  const section = /^## Record, replay, and gate on real usage\n([\s\S]*?)(?=^#{1,2} |(?![\s\S]))/m.exec(readGuides())?.[1];
+  if (!section) throw new Error('README and guides: the section "Record, replay, and gate on real usage" is gone');
   const block = /^```sh\n([\s\S]*?)^```/m.exec(section)?.[1];
   if (!block) throw new Error('README: the section has no sh block of commands');
   return block.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
