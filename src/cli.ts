@@ -30,6 +30,14 @@ Usage:
                                             request journal shows answered; exits 1 under --min
   oauth-apps-api tail --base-url URL [--token T] [--operation ID]
                                             prints each request the sandbox answers, as it happens
+  oauth-apps-api record <upstream-url> [--port 4010] [--out DIR] [--max-requests N] [--keep-secrets]
+                                            a recording proxy in front of a real service: writes
+                                            DIR/seed.json (the apps seen, for serve --seed) and
+                                            DIR/usage.json (the exchanges); record --help says more
+  oauth-apps-api usage check --spec CANDIDATE [--reporter junit --output FILE] USAGE_FILE…
+                                            replay recorded usage against a candidate spec: each break
+                                            per consumer (an operation, status, request or response field
+                                            a consumer used that the candidate drops); exit 1 on any
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
                                             reference server (in-memory SQLite, or DATABASE_URL)
@@ -70,14 +78,21 @@ Options of serve (each also an environment variable):
 `;
 
 // Commands in modules of their own (src/cli/), each with its own options and usage.
-const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
-  coverage: () => import('./cli/coverage.js'),
-  tail: () => import('./cli/tail.js'),
+// Commands with options of their own parse them in their own module, loaded when they run.
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number | void>>> = {
+  coverage: async () => (await import('./cli/coverage.js')).run,
+  tail: async () => (await import('./cli/tail.js')).run,
+  usage: async () => (await import('./usage/command.js')).usageCommand,
+  record: async () => (await import('./record/command.js')).recordCommand,
 };
 
 async function main(argv: string[]) {
   const own = argv[0] === undefined ? undefined : COMMANDS[argv[0]];
-  if (own) return void (process.exitCode = await (await own()).run(argv.slice(1)));
+  if (own) {
+    const code = await (await own())(argv.slice(1));
+    if (typeof code === 'number') process.exitCode = code;
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
