@@ -37,7 +37,7 @@ Usage:
   oauth-apps-api usage check --spec CANDIDATE [--reporter junit --output FILE] USAGE_FILE…
                                             replay recorded usage against a candidate spec: each break
                                             per consumer (an operation, status, request or response field
-                                            a consumer used that the candidate drops); exit 1 on any
+                                            a consumer used that the candidate drops); exit 1 on any break
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
                                             reference server (in-memory SQLite, or DATABASE_URL)
