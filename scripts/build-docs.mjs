@@ -3,22 +3,26 @@
 // no request to any other host), each next to copies of its bundled spec for the download links.
 // The pages render the bundled specs (code samples included, see
 // docs/code-samples.mjs) plus the guides of docs/guides/ and, on the API page, CHANGELOG.md, read
-// at build time so that an entry appended there shows without touching the spec.
+// at build time so that an entry appended there shows without touching the spec. Beside them,
+// the try-it console (try.html, scripts/build-console.mjs) for both APIs; every operation links
+// to its place in the other.
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
+import { buildConsole, consoleSpec } from './build-console.mjs';
 
 const outDir = join('build', 'docs');
 const redocly = join('node_modules', '.bin', 'redocly');
 
 /** The pages: which API of redocly.yaml each renders, and the guides appended to its introduction. */
 const pages = [
-  { api: 'main', output: 'index.html', guides: ['api.md', '../../CHANGELOG.md'] },
+  { api: 'main', output: 'index.html', guides: ['api.md', '../../CHANGELOG.md'], prefer: true },
   { api: 'sandbox', output: 'sandbox.html', guides: ['sandbox.md'] },
 ];
+const consolePage = 'try.html';
 
 // `node scripts/build-docs.mjs [api…]` builds only the pages of those APIs (`npm run dev`
 // rebuilds the pages whose bundle changed); without arguments, every page.
@@ -31,10 +35,16 @@ const redocOptions = config.openapi ?? {};
 const bundle = (api, ext) => join(dirname(config.apis[api]['x-openapi-ts'].output), `${basename(config.apis[api].root).replace(/\.ya?ml$/, '')}.${ext}`);
 const work = mkdtempSync(join(tmpdir(), 'oauth-apps-docs-'));
 mkdirSync(outDir, { recursive: true });
+// The console's copies: each bundle as the API is, before the guides and console links below.
+const consoleApis = pages.map((page) => {
+  const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
+  return { name: page.api, spec: consoleSpec(spec, { referencePage: page.output, routes: operationRoutes(spec), prefer: page.prefer }) };
+});
 try {
   // The pages render at once (each a Redocly CLI process): `npm run dev` waits for them.
   const built = await Promise.all(chosen.map(async (page) => {
     const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
+    linkToConsole(spec);
     const guides = page.guides.map((file) => demoteHeadings(readFileSync(join('docs', 'guides', file), 'utf8')));
     spec.info.description = [spec.info.description, ...guides].join('\n\n');
     const source = join(work, basename(bundle(page.api, 'json')));
@@ -62,6 +72,9 @@ try {
     return `${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`;
   }));
   console.log(built.join('\n'));
+  // The console shows both APIs, whichever pages were rebuilt.
+  const output = join(outDir, consolePage);
+  console.log(`${output}: ${Math.round(buildConsole(output, consoleApis) / 1024)} KiB, the console of both APIs`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -90,6 +103,16 @@ function operationRoutes(spec) {
     }
   }
   return routes;
+}
+
+/** Each operation's description ends with a link to it in the console (Swagger UI's deep link: `#/<tag>/<operationId>`). */
+function linkToConsole(spec) {
+  for (const item of Object.values(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (!op?.operationId || !op.tags?.length) continue;
+      op.description = `${op.description ?? ''}\n\n[Try it in the console](${consolePage}#/${encodeURIComponent(op.tags[0])}/${op.operationId})`.trim();
+    }
+  }
 }
 
 /**

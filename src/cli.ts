@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { serve } from './server/serve.js';
-import { createLogger } from './server/logger.js';
+import { serve } from './app/serve.js';
+import { createLogger } from './http/logger.js';
 import { defaultSeedFile, loadSeedFile } from './sandbox/seed.js';
 import { randomBytes } from 'node:crypto';
-import { parseCorsOrigins, type CorsOrigins } from './server/cors.js';
+import { parseCorsOrigins, type CorsOrigins } from './http/cors.js';
 // mock/proxy, contract and fuzz are imported when their command runs: the server's start-up
 // (measured by the benchmark) does not load Prism glue, the contract suite or fast-check.
 
@@ -53,6 +53,10 @@ Options of serve (each also an environment variable):
   --max-namespaces <n>   MAX_NAMESPACES  live sandbox namespaces at most (default 1000);
                                          one more is a 429
   --namespace-ttl <s>    NAMESPACE_TTL   seconds an unused namespace lives (default 86400)
+  --public-namespaces    PUBLIC_NAMESPACES=1
+                                         anyone may create a namespace without a token (the docs
+                                         console's readers, /docs/try): seeded, 1 h unused, 3 per
+                                         client address, 100 in all; nothing else is opened
   --no-response-validation               skip checking responses against the spec
                                          (the default when NODE_ENV=production)
   -h, --help
@@ -76,6 +80,7 @@ async function main(argv: string[]) {
       'no-steer': { type: 'boolean' },
       'max-namespaces': { type: 'string' },
       'namespace-ttl': { type: 'string' },
+      'public-namespaces': { type: 'boolean' },
       'cors-origin': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       dynamic: { type: 'boolean' },
@@ -137,6 +142,7 @@ async function main(argv: string[]) {
   const corsOrigins = corsOption(values['cors-origin'] ?? env.CORS_ORIGIN ?? '*');
   const log = createLogger({ level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' });
   const seedFile = values['no-seed'] || env.SEED_FILE === 'none' ? undefined : (values.seed ?? env.SEED_FILE ?? defaultSeedFile);
+  const publicNamespaces = Boolean(values['public-namespaces']) || env.PUBLIC_NAMESPACES === '1' || env.PUBLIC_NAMESPACES === 'true';
   const running = await serve({
     port,
     host,
@@ -150,14 +156,15 @@ async function main(argv: string[]) {
     maxNamespaces: positiveInteger('--max-namespaces', values['max-namespaces'] ?? env.MAX_NAMESPACES),
     namespaceTtlMs: mapDefined(positiveInteger('--namespace-ttl', values['namespace-ttl'] ?? env.NAMESPACE_TTL), (s) => s * 1000),
     corsOrigins,
+    publicNamespaces,
   });
 
   const lines = [
     `OAuth apps API listening on ${running.url}`,
     `  storage: ${running.store.location}${databaseUrl === 'sqlite::memory:' ? ' — keep it with --database-url sqlite:./oauth-apps.db' : ''}`,
     `  seed:    ${running.seeded ? `loaded ${running.seeded} apps from ${seedFile}` : seedFile ? 'database not empty, seed not loaded' : 'none'}`,
-    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml, docs: ${running.url}/docs/sandbox)`}`,
-    `  docs:    ${running.url}/docs  (spec: ${running.url}/openapi.yaml)`,
+    `  sandbox: ${values['no-sandbox'] ? 'off' : `${running.url}/__sandbox (spec: ${running.url}/sandbox.yaml, docs: ${running.url}/docs/sandbox)${publicNamespaces ? '; public namespaces: anyone may create one' : ''}`}`,
+    `  docs:    ${running.url}/docs  (spec: ${running.url}/openapi.yaml; try it: ${running.url}/docs/try)`,
     `  cors:    ${corsOrigins === '*' ? 'any origin' : corsOrigins === 'none' ? 'off (browsers on other origins are blocked)' : corsOrigins.join(', ')}`,
   ];
   if (running.tokenGenerated) {

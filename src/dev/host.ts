@@ -14,8 +14,8 @@ import { StringDecoder } from 'node:string_decoder';
 import connectLivereload from 'connect-livereload';
 import { bundledSandboxJson, bundledSpecJson } from '../paths.js';
 import { defaultSeedFile, loadSeedFile } from '../sandbox/seed.js';
-import { createLogger } from '../server/logger.js';
-import { serve, type RunningServer } from '../server/serve.js';
+import { createLogger } from '../http/logger.js';
+import { serve, type RunningServer } from '../app/serve.js';
 import { loadSpec } from '../spec/index.js';
 
 type FromLoop = { type: 'listen' } | { type: 'reload' } | { type: 'close' };

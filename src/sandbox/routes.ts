@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import type { sandboxComponents as components, sandboxOperations as operations } from 'oauth-apps-api-client/sandbox';
-import { requestNamespace } from '../server/auth.js';
-import { ApiError } from '../server/errors.js';
-import { checkLimits } from '../server/limits.js';
-import { byOperationId, type OperationHandler } from '../server/operations.js';
-import { present } from '../server/present.js';
-import type { JsonBody } from '../server/typed.js';
+import { isAnonymous, requestNamespace } from '../http/auth.js';
+import { ApiError } from '../http/errors.js';
+import { checkLimits } from '../http/limits.js';
+import { byOperationId, type OperationHandler } from '../http/operations.js';
+import { present } from '../http/present.js';
+import type { JsonBody } from '../http/typed.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { operationsById } from '../spec/operations.js';
 import { DEFAULT_NAMESPACE, type OauthAppStore } from '../store/types.js';
@@ -20,6 +20,15 @@ const serverTokenOnly =
   (req, res) => {
     if (requestNamespace(res) !== DEFAULT_NAMESPACE) throw new ApiError(403, "Forbidden: a namespace token cannot manage namespaces; use the server's own token.");
     return handler(req, res);
+  };
+
+/** createNamespace for a request let in without a token: a public namespace, for its client address. */
+const publicOr =
+  <Op>(sandbox: Sandbox, handler: OperationHandler<Op>): OperationHandler<Op> =>
+  async (req, res) => {
+    if (!isAnonymous(res)) return handler(req, res);
+    const body = (req.body ?? {}) as components['schemas']['NamespaceCreate'];
+    res.json(await sandbox.publicNamespaces!.create(req.ip ?? 'unknown', body));
   };
 
 /**
@@ -73,7 +82,8 @@ export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: 
       res.json({ deleted: 1 });
     },
 
-    createNamespace: serverTokenOnly(async (req, res) => {
+    // Without a token (let in only with --public-namespaces): the server's seed, under the public caps.
+    createNamespace: publicOr(sandbox, serverTokenOnly(async (req, res) => {
       // The body is optional: none is an empty object.
       const body = (req.body ?? {}) as components['schemas']['NamespaceCreate'];
       if (body.seed) {
@@ -81,7 +91,7 @@ export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: 
         if (problems.length) throw ApiError.validation({ seed: problems });
       }
       res.json(await sandbox.createNamespace(body));
-    }),
+    })),
 
     listNamespaces: serverTokenOnly(async (_req, res) => void res.json({ data: await sandbox.namespaces.list() })),
 

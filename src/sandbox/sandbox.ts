@@ -1,6 +1,7 @@
 import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type OauthAppStore } from '../store/types.js';
 import { FaultRegistry } from './faults.js';
 import { DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_TTL_MS, Namespaces, type NamespaceCreated } from './namespaces.js';
+import { DEFAULT_PUBLIC_NAMESPACES, PublicNamespaces, type PublicNamespaceSettings } from './public.js';
 import type { SeedApp } from './seed.js';
 import { unref } from '../timers.js';
 
@@ -13,6 +14,8 @@ export interface SandboxOptions {
   maxNamespaces?: number;
   /** The clock of namespace expiry (tests inject one). */
   now?: () => number;
+  /** `--public-namespaces`: anyone may create a namespace without a token, under these caps (default off). */
+  publicNamespaces?: boolean | Partial<PublicNamespaceSettings>;
 }
 
 /**
@@ -22,6 +25,8 @@ export interface SandboxOptions {
 export class Sandbox {
   readonly faults: FaultRegistry;
   readonly namespaces: Namespaces;
+  /** Present only with `publicNamespaces`: creates a namespace for a request without a token. */
+  readonly publicNamespaces: PublicNamespaces | undefined;
   /** The default namespace's seed; lives in memory, as given at start or replaced since. */
   private seed: SeedApp[];
   private sweeper: ReturnType<typeof setInterval> | undefined;
@@ -37,6 +42,16 @@ export class Sandbox {
       max: options.maxNamespaces ?? DEFAULT_MAX_NAMESPACES,
       now: options.now ?? Date.now,
     });
+    const open = options.publicNamespaces;
+    this.publicNamespaces = open
+      ? new PublicNamespaces(
+          {
+            create: (ttlSeconds) => this.createNamespace({ ttl_seconds: ttlSeconds }),
+            live: async () => new Set((await this.namespaces.list()).map((ns) => ns.id)),
+          },
+          { ...DEFAULT_PUBLIC_NAMESPACES, ...(open === true ? {} : open) },
+        )
+      : undefined;
   }
 
   /** Loads the fault hint, follows other instances, and removes expired namespaces every minute. */

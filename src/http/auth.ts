@@ -1,5 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { DEFAULT_NAMESPACE } from '../store/types.js';
 import { ApiError } from './errors.js';
 
@@ -10,7 +10,26 @@ import { ApiError } from './errors.js';
 export const tokenDigest = (token: string) => hash('sha256', token, 'buffer');
 
 /** The namespace a request's token opened (set by bearerAuth); the server's token is the default one. */
-export const requestNamespace = (res: Response): string => (res.locals.namespace as string | undefined) ?? DEFAULT_NAMESPACE;
+export const requestNamespace = (res: Response): string => {
+  // A request let in without a token has no namespace: it must never fall back to the default one.
+  if (isAnonymous(res)) throw new Error('a request without a token reached a handler that acts on a namespace');
+  return (res.locals.namespace as string | undefined) ?? DEFAULT_NAMESPACE;
+};
+
+/** True for a request `allowAnonymous` let in without a token. */
+export const isAnonymous = (res: Response): boolean => res.locals.anonymous === true;
+
+/**
+ * Lets a request with no Authorization header through when `allowed(req)` (marked, see
+ * isAnonymous); every other request, including one with a wrong token, goes to `auth`.
+ */
+export function allowAnonymous(auth: RequestHandler, allowed: (req: Request) => boolean): RequestHandler {
+  return (req, res, next) => {
+    if (req.get('authorization') !== undefined || !allowed(req)) return auth(req, res, next);
+    res.locals.anonymous = true;
+    next();
+  };
+}
 
 const unauthorized = () =>
   new ApiError(401, "Unauthorized: send a valid API token as 'Authorization: Bearer <token>'.", undefined, { 'WWW-Authenticate': 'Bearer' });

@@ -1,11 +1,11 @@
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { Sandbox } from '../sandbox/sandbox.js';
+import { Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
 import type { SeedApp } from '../sandbox/seed.js';
 import { openStore, type OauthAppStore } from '../store/index.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { createApp } from './app.js';
-import type { CorsOrigins } from './cors.js';
+import type { CorsOrigins } from '../http/cors.js';
 
 /** The OpenAPI documents an app is built from (default: the bundled ones). */
 export interface ApiDocuments {
@@ -27,6 +27,8 @@ export interface OpenConfig extends ApiDocuments {
   /** Sandbox namespaces: idle time to live (default 24 h) and live namespaces at most (default 1 000). */
   namespaceTtlMs?: number;
   maxNamespaces?: number;
+  /** `--public-namespaces`: `POST /__sandbox/namespaces` without a token creates one (default off; see src/sandbox/public.ts). */
+  publicNamespaces?: SandboxOptions['publicNamespaces'];
   /** The clock of namespace expiry (tests inject one). */
   now?: () => number;
   /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
@@ -53,7 +55,7 @@ export interface OpenedApp {
  */
 export async function openApp(config: OpenConfig): Promise<OpenedApp> {
   const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
-  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now });
+  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now, publicNamespaces: config.publicNamespaces });
   const close = async () => {
     sandbox.stop();
     await store.close();

@@ -2,17 +2,18 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { bundledSandboxJson, bundledSandboxYaml, bundledSpecJson, bundledSpecYaml, docsDir } from '../paths.js';
 import { sandboxSteering } from '../sandbox/middleware.js';
+import { isPublicCreate } from '../sandbox/public.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import { StoreUnavailableError, type OauthAppStore } from '../store/types.js';
-import { bearerAuth } from './auth.js';
-import { jsonBody } from './body.js';
-import { corsHandler, type CorsOrigins } from './cors.js';
-import { ApiError, errorHandler, notFound } from './errors.js';
-import { createLogger, requestLog } from './logger.js';
-import { oauthAppsRoutes } from './routes.js';
-import { apiValidator } from './validator.js';
+import { allowAnonymous, bearerAuth } from '../http/auth.js';
+import { jsonBody } from '../http/body.js';
+import { corsHandler, type CorsOrigins } from '../http/cors.js';
+import { ApiError, errorHandler, notFound } from '../http/errors.js';
+import { createLogger, requestLog } from '../http/logger.js';
+import { oauthAppsRoutes } from '../api/routes.js';
+import { apiValidator } from '../http/validator.js';
 
 export interface AppOptions {
   store: OauthAppStore;
@@ -66,7 +67,9 @@ export function createApp(options: AppOptions): Express {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
     const sandboxPipeline = lazily(() => [apiValidator(sandboxDocument(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);
-    app.use(surface('/__sandbox/', [jsonBody, auth, sandboxPipeline]));
+    // --public-namespaces: creating a namespace is the one request let in without a token.
+    const sandboxAuth = sandbox.publicNamespaces ? allowAnonymous(auth, isPublicCreate) : auth;
+    app.use(surface('/__sandbox/', [jsonBody, sandboxAuth, sandboxPipeline]));
   }
   warmUps.set(app, validator.warmUp);
 
@@ -90,7 +93,7 @@ export function createApp(options: AppOptions): Express {
   // send /docs/ here, redirecting it to /docs//.
   app.get('/docs', (req, res, next) => (req.path === '/docs' ? res.redirect(301, `/docs/${req.url.slice('/docs'.length)}`) : next()));
   app.use('/docs', express.static(docsDir, { extensions: ['html'], redirect: false }));
-  app.get(['/docs/', '/docs/sandbox'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
+  app.get(['/docs/', '/docs/sandbox', '/docs/try'], (_req, _res, next) => next(new ApiError(404, 'Docs not built: run `npm run docs`.')));
 
   app.use(notFound); // the validator already answered unknown /v1 routes (404) and wrong methods (405 + Allow)
   app.use(errorHandler(log));

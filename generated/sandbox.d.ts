@@ -149,6 +149,13 @@ export interface paths {
          *     for `ttl_seconds` (default 24 hours) and is then removed with all its data. Needs the
          *     server's own token: a namespace token gets a 403. When the server already holds its
          *     maximum of live namespaces (default 1,000) the answer is a 429.
+         *
+         *     **Without a token**, only on a server started with `--public-namespaces` (off by
+         *     default; the docs console's readers, `/docs/try`): a public namespace, loaded with the
+         *     server's seed (a `seed` in the body is a 403), living at most 1 hour unused (a longer
+         *     `ttl_seconds` is shortened to that). Each client address holds at most 3 live public
+         *     namespaces and the server 100; one more is a 429. Its token opens that namespace only,
+         *     like any namespace token. Without the flag, no token is a 401.
          */
         post: operations["createNamespace"];
         delete?: never;
