@@ -11,7 +11,7 @@
 //   docs/**, CHANGELOG.md     → the docs pages
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import chokidar from 'chokidar';
 import livereload, { type LiveReloadServer } from 'livereload';
 import { defaultSeedFile } from '../sandbox/seed.js';
@@ -66,6 +66,16 @@ export async function runDev(options: DevOptions): Promise<void> {
 
   say('oauth-apps-api dev: building the spec, the types and the docs…');
   const first = await bundleSpecs(apis);
+  // Which files each API is made of, from its last good bundle: a save lints and bundles only
+  // the APIs that use the file (a schema of the API alone leaves the sandbox's as it is).
+  const uses = new Map(first.ok ? Object.entries(first.files) : []);
+  const using = (files: string[]) => {
+    const paths = files.map((f) => resolve(f));
+    const known = (path: string) => [...uses.values()].some((set) => set.has(path));
+    // redocly.yaml, a plugin, a file no bundle used yet (or no bundle yet): every API.
+    if (paths.some((p) => !known(p))) return apis;
+    return apis.filter((api) => paths.some((p) => uses.get(api.name)?.has(p)));
+  };
   if (!first.ok) reportLint(first.errors, 'serving the bundles of the last good save');
   else {
     for (const w of first.warnings) say(formatProblem(w));
@@ -119,39 +129,46 @@ export async function runDev(options: DevOptions): Promise<void> {
     const kinds = new Set(batch.values());
     const at = () => seconds(performance.now() - t0);
     say(`[${clock()}] saved ${[...batch.keys()].join(', ')}`);
-    let specChanged = false;
+    let changed: typeof apis = []; // the APIs whose bundle changed
     let pages: string[] | undefined = kinds.has('docs') ? [] : undefined; // [] = every page
     if (kinds.has('spec')) {
-      if ([...batch.keys()].some((file) => plugins.includes(file))) reloadPlugins();
-      const built = await bundleSpecs(apis);
+      const saved = [...batch].filter(([, kind]) => kind === 'spec').map(([file]) => file);
+      if (saved.some((file) => plugins.includes(file))) reloadPlugins();
+      const linted = using(saved);
+      const built = await bundleSpecs(linted);
       if (!built.ok) reportLint(built.errors, 'server, mock and docs still serve the last good spec');
       else {
         for (const w of built.warnings) say(formatProblem(w));
-        say(`  spec     lint ${seconds(built.ms.lint)}, bundle ${seconds(built.ms.bundle)}: ${built.written.length ? built.written.join(', ') : 'no change in the bundles'}`);
-        specChanged = built.written.length > 0;
-        // Only the pages of the APIs whose bundle changed (a schema of the API alone leaves the sandbox's page as it is).
-        const changed = apis.filter((a) => built.written.includes(a.json)).map((a) => a.name);
-        if (changed.length && !pages) pages = changed;
+        say(`  spec     lint ${seconds(built.ms.lint)} and bundle ${seconds(built.ms.bundle)} (${linted.map((a) => a.name).join(', ')}): ${built.written.length ? built.written.join(', ') : 'no change in the bundles'}`);
+        for (const [name, files] of Object.entries(built.files)) uses.set(name, files);
+        changed = apis.filter((a) => built.written.includes(a.json));
+        // Only the pages of those APIs.
+        if (changed.length && !pages) pages = changed.map((a) => a.name);
       }
     }
     // The slowest first (the docs' own processes), then the in-process steps beside it.
     const steps: Promise<unknown>[] = [];
     if (pages) steps.push(buildDocs(pages).then((ok) => ok && (reloader.refresh('/docs/'), say(`  docs     rebuilt, open pages reload (${at()})`))));
+    const specChanged = changed.length > 0;
     if (specChanged) {
       steps.push(
         // (A server restarting for new code reads the new bundles anyway.)
         kinds.has('code') ? Promise.resolve() : api.reload().then((ok) => ok && say(`  server   reloaded the new spec (${at()})`)),
-        mock.load(mainApi.yaml).then(
-          ({ operations }) => say(`  mock     serves the new spec, ${operations} operations (${at()})`),
-          (err: Error) => say(`  ✗ mock kept the last good spec: ${err.message}`),
-        ),
       );
+      if (changed.includes(mainApi)) {
+        steps.push(
+          mock.load(mainApi.yaml).then(
+            ({ operations }) => say(`  mock     serves the new spec, ${operations} operations (${at()})`),
+            (err: Error) => say(`  ✗ mock kept the last good spec: ${err.message}`),
+          ),
+        );
+      }
     }
     if (kinds.has('code')) steps.push(api.replace().then((ok) => ok && say(`  server   restarted with the new code (${at()})`)));
     await Promise.all(steps);
     // The types last: the editor reads them, nothing served waits for them.
     if (specChanged) {
-      const files = await generateTypes(apis);
+      const files = await generateTypes(changed);
       say(`  types    ${files.length ? files.join(', ') : 'unchanged'} (${at()})`);
     }
     say(`  done in ${at()}`);

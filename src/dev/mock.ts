@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 const fromPrism = createRequire(createRequire(import.meta.url).resolve('@stoplight/prism-cli/package.json'));
 const { createServer: createPrismServer } = fromPrism('@stoplight/prism-http-server') as { createServer(operations: unknown[], opts: unknown): unknown };
 const { getHttpOperationsFromSpec } = fromPrism('@stoplight/prism-http') as { getHttpOperationsFromSpec(spec: string): Promise<unknown[]> };
-// prism-http-server builds its http.Server with micri and keeps it private (reachable only
-// through its own listen/close); it is taken here as micri makes it, never listening, and the
-// mock's one listener hands each request to the current one.
 const { createLogger } = fromPrism('@stoplight/prism-core') as {
   createLogger(name: string, options: object, destination: { write(record: string): void }): { child(bindings: object): unknown };
 };
+// prism-http-server builds its http.Server with micri and keeps it private (reachable only
+// through its own listen/close); it is taken here as micri makes it, never listening, and the
+// mock's one listener hands each request to the current one.
 const micri = createRequire(fromPrism.resolve('@stoplight/prism-http-server'))('micri') as { default: (handler: unknown) => Server };
 
 function prismServer(operations: unknown[], opts: unknown): Server {
@@ -63,7 +63,7 @@ export async function startDevMock(specFile: string, port: number, host: string,
   await load(specFile);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => void current!.emit('request', req, res));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: Error) => reject(new Error(`the mock cannot listen on ${host}:${port} (MOCK_PORT): ${err.message}`)));
     server.listen(port, host, resolve);
   });
   const address = server.address() as AddressInfo;
