@@ -65,10 +65,10 @@ function expectStatuses(lines: Line[], run: ReturnType<typeof runLines>) {
 
 const { assignments, byPort, contractLines } = readmeLines();
 
-describe("the README's curl lines against a fresh reference server", () => {
-  const lines = byPort.get('3000') ?? [];
-  let server: ChildServer;
-  let databaseUrl: string;
+/** A reference server of the describe block's own (the seed loaded, token dev-token), stopped after it; its URL once started. */
+function freshServer(): () => string {
+  let server: ChildServer | undefined;
+  let databaseUrl = '';
   beforeAll(async () => {
     databaseUrl = freshDatabaseUrl();
     server = await startChildServer({ databaseUrl, token: 'dev-token', seed: true });
@@ -78,6 +78,12 @@ describe("the README's curl lines against a fresh reference server", () => {
     await server?.exited;
     await dropTestSchemas(databaseUrl);
   });
+  return () => server!.url;
+}
+
+describe("the README's curl lines against a fresh reference server", () => {
+  const lines = byPort.get('3000') ?? [];
+  const serverUrl = freshServer();
 
   it('are there: the first create, a filtered list, the sandbox controls', () => {
     expect(lines.length, 'README: its curl lines for http://127.0.0.1:3000 are gone').toBeGreaterThanOrEqual(4);
@@ -86,7 +92,7 @@ describe("the README's curl lines against a fresh reference server", () => {
   });
 
   it('each answers as the README says (the first create: 200, not "already taken")', { timeout: 120_000 }, () => {
-    const run = runLines(lines, assignments, 'http://127.0.0.1:3000', server.url);
+    const run = runLines(lines, assignments, 'http://127.0.0.1:3000', serverUrl());
     expectStatuses(lines, run);
     // The list right after the create finds what it created.
     const created = /^\{"id":"([^"]+)"/.exec(run.stdout)?.[1];
@@ -97,17 +103,7 @@ describe("the README's curl lines against a fresh reference server", () => {
 
 // The CI line, on a sandbox of its own as a CI job starts one (the curl lines above leave faults set).
 describe("the README's CI line against a fresh reference server", () => {
-  let server: ChildServer;
-  let databaseUrl: string;
-  beforeAll(async () => {
-    databaseUrl = freshDatabaseUrl();
-    server = await startChildServer({ databaseUrl, token: 'dev-token', seed: true });
-  });
-  afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    await dropTestSchemas(databaseUrl);
-  });
+  const serverUrl = freshServer();
 
   it("runs the contract suite with a JUnit report, which passes and leaves its report", { timeout: 180_000 }, () => {
     expect(contractLines.length, 'README: its `npx oauth-apps-api contract` line for http://127.0.0.1:3000 is gone').toBeGreaterThanOrEqual(1);
@@ -115,7 +111,7 @@ describe("the README's CI line against a fresh reference server", () => {
     try {
       for (const line of contractLines) {
         // npx of this checkout's built CLI, in a fresh folder as a CI job's workspace
-        const command = line.replace(/^npx oauth-apps-api/, `node ${join(packageRoot, 'dist', 'src', 'cli.js')}`).replaceAll('http://127.0.0.1:3000', server.url);
+        const command = line.replace(/^npx oauth-apps-api/, `node ${join(packageRoot, 'dist', 'src', 'cli.js')}`).replaceAll('http://127.0.0.1:3000', serverUrl());
         const run = spawnSync('bash', ['-c', command], { cwd, encoding: 'utf8', timeout: 170_000 });
         expect(run.status, `${command}\n${run.stdout}\n${run.stderr}`).toBe(0);
         const report = /--output (\S+)/.exec(line)?.[1];
