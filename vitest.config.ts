@@ -23,6 +23,12 @@ async function postgresReachable(): Promise<boolean> {
 
 const mswProblem = mswRuntimeProblem();
 
+// The end-to-end files: each installs packed tarballs, drives Chromium or spawns whole tool
+// runs (npm run dev included), and together they take most of the suite's time. They run in a project of their own,
+// `e2e` (`npm run test:e2e`), so that `npm test` answers in minutes; CI (.ci/run) runs both.
+// They need no PostgreSQL: packaging and pages do not depend on the backend.
+export const e2eFiles = ['test/setups/**/*.test.ts', 'test/packages.test.ts', 'test/docs/browser.test.ts', 'test/browser/**/*.test.ts', 'test/dev/**/*.test.ts'];
+
 export default defineConfig(async () => {
   if (mswProblem) console.warn(`\n!! test/frontend/msw.example.test.ts is left out: ${mswProblem}\n`);
   const withPostgres = await postgresReachable();
@@ -47,8 +53,9 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        { resolve, ssr: { resolve }, test: { ...shared, name: 'sqlite', env: { TEST_STORE: 'sqlite' } } },
-        ...(withPostgres ? [{ resolve, ssr: { resolve }, test: { ...shared, name: 'postgres', env: { TEST_STORE: 'postgres', PG_TEST_URL: pgTestUrl } } }] : []),
+        { resolve, ssr: { resolve }, test: { ...shared, exclude: [...shared.exclude, ...e2eFiles], name: 'sqlite', env: { TEST_STORE: 'sqlite' } } },
+        ...(withPostgres ? [{ resolve, ssr: { resolve }, test: { ...shared, exclude: [...shared.exclude, ...e2eFiles], name: 'postgres', env: { TEST_STORE: 'postgres', PG_TEST_URL: pgTestUrl } } }] : []),
+        { resolve, ssr: { resolve }, test: { ...shared, include: e2eFiles, name: 'e2e', env: { TEST_STORE: 'sqlite' } } },
       ],
     },
   };

@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { createOauthAppsClient } from 'oauth-apps-api-client';
-import { createLogger } from '../src/server/logger.js';
-import { serve } from '../src/server/serve.js';
+import { createLogger } from '../src/http/logger.js';
+import { serve } from '../src/app/serve.js';
 import { createInProcessApi } from '../src/testing/index.js';
 import { profileIn, selfTimeByOwner } from './profile.js';
 

@@ -6,10 +6,11 @@
 // at build time so that an entry appended there shows without touching the spec. Beside them,
 // the try-it console (try.html, scripts/build-console.mjs) for both APIs; every operation links
 // to its place in the other.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { buildConsole, consoleSpec } from './build-console.mjs';
 
@@ -23,18 +24,21 @@ const pages = [
 ];
 const consolePage = 'try.html';
 
+// `node scripts/build-docs.mjs [api…]` builds only the pages of those APIs (`npm run dev`
+// rebuilds the pages whose bundle changed); without arguments, every page.
+const only = process.argv.slice(2);
+const chosen = only.length ? pages.filter((page) => only.includes(page.api)) : pages;
+
 const config = YAML.parse(readFileSync('redocly.yaml', 'utf8'));
 const redocOptions = config.openapi ?? {};
 /** `npm run generate` writes an API's bundles beside its types (x-openapi-ts.output). */
 const bundle = (api, ext) => join(dirname(config.apis[api]['x-openapi-ts'].output), `${basename(config.apis[api].root).replace(/\.ya?ml$/, '')}.${ext}`);
 const work = mkdtempSync(join(tmpdir(), 'oauth-apps-docs-'));
 mkdirSync(outDir, { recursive: true });
-const consoleApis = [];
 try {
-  for (const page of pages) {
+  // The pages render at once (each a Redocly CLI process): `npm run dev` waits for them.
+  const built = await Promise.all(chosen.map(async (page) => {
     const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
-    // The console's copy: the bundle as the API is, before the guides and console links below.
-    consoleApis.push({ name: page.api, spec: consoleSpec(spec, { referencePage: page.output, routes: operationRoutes(spec), prefer: page.prefer }) });
     linkToConsole(spec);
     const guides = page.guides.map((file) => demoteHeadings(readFileSync(join('docs', 'guides', file), 'utf8')));
     spec.info.description = [spec.info.description, ...guides].join('\n\n');
@@ -42,7 +46,7 @@ try {
     writeFileSync(source, JSON.stringify(spec));
     const options = { ...redocOptions, downloadUrls: ['yaml', 'json'].map((ext) => ({ title: `${ext.toUpperCase()}`, url: basename(bundle(page.api, ext)) })) };
     const output = join(outDir, page.output);
-    run(
+    await run(
       redocly,
       [
         'build-docs',
@@ -60,8 +64,15 @@ try {
     );
     inlineAttributionLogo(output);
     for (const ext of ['yaml', 'json']) copyFileSync(bundle(page.api, ext), join(outDir, basename(bundle(page.api, ext))));
-    console.log(`${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`);
-  }
+    return `${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`;
+  }));
+  console.log(built.join('\n'));
+  // The console shows both APIs whichever pages were rebuilt (it takes a fraction of a second):
+  // each as its bundle is, before the guides and the console links the pages add.
+  const consoleApis = pages.map((page) => {
+    const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
+    return { name: page.api, spec: consoleSpec(spec, { referencePage: page.output, routes: operationRoutes(spec), prefer: page.prefer }) };
+  });
   const output = join(outDir, consolePage);
   console.log(`${output}: ${Math.round(buildConsole(output, consoleApis) / 1024)} KiB, the console of both APIs`);
 } finally {
@@ -69,9 +80,9 @@ try {
 }
 
 /** Runs a command quietly (the CLI's banners), showing its output only when it fails. */
-function run(command, args) {
+async function run(command, args) {
   try {
-    execFileSync(command, args, { stdio: 'pipe' });
+    await promisify(execFile)(command, args, { maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
     throw new Error(`${command} ${args[0]} failed`);

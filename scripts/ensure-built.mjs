@@ -12,14 +12,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 const targets = {
   code: {
-    inputs: ['src', 'packages/client/src', 'packages/client/generated', 'packages/client/package.json', 'packages/client/tsconfig.json', 'packages/client/tsconfig.cjs.json', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-testing.mjs', 'scripts/node-timers.mjs'],
-    outputs: ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js'],
+    inputs: ['src', 'packages/client/src', 'generated', 'packages/client/copy-generated.mjs', 'packages/client/build.mjs', 'packages/client/package.json', 'packages/client/tsconfig.json', 'packages/client/tsconfig.cjs.json', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-testing.mjs', 'scripts/node-timers.mjs'],
+    outputs: ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'dist/cjs/testing-msw.cjs', 'dist/esm/testing-msw.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'packages/client/generated/openapi.json'],
     command: 'npm run build:code --silent',
   },
   docs: {
-    // scripts/build-docs.mjs renders the bundles of `npm run generate` with the guides of docs/,
+    // scripts/build-docs.mjs renders the bundles of `npm run generate` (generated/) with the guides of docs/,
     // and the console (scripts/build-console.mjs) with the Swagger UI that package-lock.json pins.
-    inputs: ['packages/client/generated', 'docs', 'CHANGELOG.md', 'redocly.yaml', 'scripts/build-docs.mjs', 'scripts/build-console.mjs', 'package-lock.json'],
+    inputs: ['generated', 'docs', 'CHANGELOG.md', 'redocly.yaml', 'scripts/build-docs.mjs', 'scripts/build-console.mjs', 'package-lock.json'],
     outputs: ['build/docs/index.html', 'build/docs/sandbox.html', 'build/docs/try.html'],
     command: 'npm run docs --silent',
   },

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Produces the generated files from openapi/, for each API of redocly.yaml that names an
 // `x-openapi-ts.output`: its TypeScript types there, and beside them the bundled spec (YAML
-// for Prism and readers, JSON for the server and the contract suite). They land in the client
-// package (packages/client/generated/), which ships them; the kit reads them from it. The types are generated from the bundle:
+// for Prism and readers, JSON for the server and the contract suite). They land in generated/;
+// the client package ships a copy (made here and when it is built), which the kit reads. The types are generated from the bundle:
 // openapi-typescript's own multi-file resolution cannot follow this layout's relative refs.
 // `--check` regenerates into a temporary folder and fails if a generated file differs, so a spec
 // edit without `npm run generate` cannot pass the tests.
@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import YAML from 'yaml';
+import { copyGenerated } from '../packages/client/copy-generated.mjs';
 
 const check = process.argv.includes('--check');
 const tmpDir = check ? mkdtempSync(join(tmpdir(), 'oauth-apps-generated-')) : undefined;
@@ -46,3 +47,5 @@ if (check) {
   }
   console.log(`Generated files are up to date with openapi/ (${written.join(', ')}).`);
 }
+
+if (!check) copyGenerated();

@@ -55,7 +55,7 @@ function main() {
     const first = log.search(/^## /m);
     writeFileSync(changelog, first < 0 ? `${log.trimEnd()}\n\n${entry}` : `${log.slice(0, first)}${entry}\n${log.slice(first)}`);
     writeFileSync(acceptedChangesFile, `${ACCEPTED_HEADER}[]\n`);
-    console.log(`Released ${version} (${d.bump} changes since ${d.baseVersion}): ${root}, packages/client/generated/, ${releasedSpec}, ${changelog}, ${acceptedChangesFile}. Commit them.`);
+    console.log(`Released ${version} (${d.bump} changes since ${d.baseVersion}): ${root}, generated/, ${releasedSpec}, ${changelog}, ${acceptedChangesFile}. Commit them.`);
   } finally {
     bundled.cleanup();
   }

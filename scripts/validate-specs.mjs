@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The bundled specs (packages/client/generated/*.json, or the files given) as tools other than Redocly see them: each must validate
+// The bundled specs (generated/*.json, or the files given) as tools other than Redocly see them: each must validate
 // against the official OpenAPI JSON Schema (@seriousme/openapi-schema-validator), and Spectral's
 // `spectral:oas` ruleset (.spectral.yaml) must report no error. `redocly lint` alone missed a
 // keyword that OpenAPI 3.1 forbids (allowReserved beside content); these would not.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 
 // Files to check: the arguments, or every bundled spec (npm run generate writes them into the client package).
-const bundles = join('packages', 'client', 'generated');
+const bundles = 'generated';
 const args = process.argv.slice(2);
 const files = args.length ? args : readdirSync(bundles).filter((f) => f.endsWith('.json')).map((f) => join(bundles, f));
 let failed = false;

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { serve } from './server/serve.js';
-import { createLogger } from './server/logger.js';
+import { serve } from './app/serve.js';
+import { createLogger } from './http/logger.js';
 import { defaultSeedFile, loadSeedFile } from './sandbox/seed.js';
 import { randomBytes } from 'node:crypto';
-import { parseCorsOrigins, type CorsOrigins } from './server/cors.js';
+import { parseCorsOrigins, type CorsOrigins } from './http/cors.js';
 // mock/proxy, contract and fuzz are imported when their command runs: the server's start-up
 // (measured by the benchmark) does not load Prism glue, the contract suite or fast-check.
 

@@ -3,10 +3,23 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { bundledSpecYaml } from './paths.js';
 
-/** Prism's CLI entry, found through its package (works wherever npm placed it). */
+/**
+ * Prism's CLI entry, found through its package (works wherever npm placed it). Prism is an
+ * optional peer dependency: only `mock` and `proxy` run it, and it is most of what an install
+ * of the kit would otherwise weigh, for the many who only serve or test in-process.
+ */
 function prismBin(): string {
   const require = createRequire(import.meta.url);
-  const pkgFile = require.resolve('@stoplight/prism-cli/package.json');
+  let pkgFile: string;
+  try {
+    pkgFile = require.resolve('@stoplight/prism-cli/package.json');
+  } catch (err) {
+    throw new Error(
+      '`mock` and `proxy` run Prism, an optional peer dependency of oauth-apps-api that is not installed. ' +
+        'Install it beside the kit: `npm i -D @stoplight/prism-cli@5.14` (`pnpm add -D …`, `yarn add -D …`). `serve`, `contract` and `fuzz` need no Prism.',
+      { cause: err },
+    );
+  }
   const { bin } = require(pkgFile) as { bin: { prism: string } };
   return join(dirname(pkgFile), bin.prism);
 }

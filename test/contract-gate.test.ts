@@ -121,7 +121,7 @@ describe.skipIf(onPostgres)('npm run release, on a temporary copy of the checkou
     const version = `${major}.${minor! + 1}.0`;
     expect(out).toContain(`Released ${version}`);
     expect(read('openapi/openapi.yaml')).toMatch(new RegExp(`^  version: ${version.replace(/\./g, '\\.')}$`, 'm'));
-    expect((YAML.parse(read('packages/client/generated/openapi.yaml')) as Spec).info.version).toBe(version);
+    expect((YAML.parse(read('generated/openapi.yaml')) as Spec).info.version).toBe(version);
     const releasedNow = YAML.parse(read(releasedSpec)) as Spec;
     expect(releasedNow.info.version).toBe(version);
     expect(releasedNow.paths['/v1/oauth-apps/{id}'].put.operationId).toBe('replaceOauthApp');

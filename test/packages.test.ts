@@ -4,7 +4,7 @@
 // Slow (installs), so one file, tarballs packed once, and the kit's install (~360 packages)
 // runs while the client's checks do.
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,8 +20,10 @@ const exec = promisify(execFile);
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 const esbuild = join(repo, 'node_modules', '.bin', 'esbuild');
 const npmInstall = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
-// The kit's SQLite driver on this line (src/store/sqlite-driver.ts): node:sqlite from Node 24.
-const usesBetterSqlite = Number(process.versions.node.split('.')[0]) < 24;
+// The kit's SQLite driver on this line (src/store/sqlite-driver.ts): node:sqlite from Node 22.13;
+// before that better-sqlite3, an optional peer the consumer installs.
+const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+const usesBetterSqlite = major < 22 || (major === 22 && minor < 13);
 
 /** An empty project with the given tarballs installed (`npm install <tarball>`). */
 async function project(dir: string, tarballs: string[], extraArgs: string[] = []): Promise<string> {
@@ -105,12 +107,24 @@ const sandbox = createSandboxClient({ baseUrl, token });
 })();
 `;
 
+/** Creates an app through the in-process API: its status, or the error that stopped it. */
+const noNative = `import { createInProcessApi } from 'oauth-apps-api/testing';
+try {
+  const api = await createInProcessApi({ seed: false });
+  const res = await api.fetch(new Request('http://api.test/v1/oauth-apps', { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'stripe', client_id: 'c', client_secret: 's', name: 'n' }) }));
+  await api.close();
+  console.log(JSON.stringify({ status: res.status }));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.message }));
+}`;
+
 describe.skipIf(onPostgres)('packed packages, installed into empty projects (once: packaging does not depend on the backend)', () => {
   let work: string;
   let clientProject: Promise<string>;
   let kitProject: Promise<string>;
   let server: TestServer;
   const figures: Record<string, unknown> = {};
+  let noNativeResult: { status?: number; error?: string } | undefined;
 
   beforeAll(async () => {
     const stale = (await exec(process.execPath, [join(repo, 'scripts', 'ensure-built.mjs'), '--list'])).stdout.trim();
@@ -120,20 +134,28 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
     const { client: clientTgz, kit: kitTgz } = await packedTarballs();
     figures.tarballs = { client: statSync(clientTgz).size, kit: statSync(kitTgz).size };
     clientProject = project(join(work, 'client'), [clientTgz]);
-    // The kit with its dependencies' install scripts off: better-sqlite3's would compile SQLite
-    // (minutes here, with no prebuilt binary reachable); on the lines that use it (Node 20 and
-    // 22) its binary is taken from this checkout's build of the same version instead. Node 24
-    // uses node:sqlite and leaves it unbuilt. Everything else is what npm installs.
-    kitProject = project(join(work, 'kit'), [kitTgz, clientTgz], ['--ignore-scripts']).then((dir) => {
-      const binary = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
-      const version = (d: string) => (JSON.parse(readFileSync(join(d, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
-      expect(version(dir)).toBe(version(repo));
+    // The kit as `npm i -D oauth-apps-api` installs it, timed: with install scripts on, since on a
+    // current Node there is nothing to build (better-sqlite3 and Prism are optional peers). On a
+    // Node without node:sqlite, the consumer then adds better-sqlite3 as the kit's error says;
+    // its binary comes from this checkout's build of the same version (compiling SQLite takes
+    // minutes here, with no prebuilt binary reachable).
+    kitProject = (async () => {
+      const dir = join(work, 'kit');
+      const started = performance.now();
+      await project(dir, [kitTgz, clientTgz], ['--save-dev']);
+      const { packages, bytes } = installed(dir);
+      figures.kit = { packages: packages.length, bytes, megabytes: Math.round(bytes / 1e5) / 10, installSeconds: Math.round(performance.now() - started) / 1000, node: process.versions.node, npmCache: 'warm (--prefer-offline)' };
       if (usesBetterSqlite) {
+        writeFileSync(join(dir, 'no-native.mjs'), noNative);
+        noNativeResult = JSON.parse((await exec(process.execPath, ['no-native.mjs'], { cwd: dir })).stdout) as typeof noNativeResult;
+        const version = (JSON.parse(readFileSync(join(repo, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
+        await exec('npm', [...npmInstall, '--ignore-scripts', '--save-dev', `better-sqlite3@${version}`], { cwd: dir });
+        const binary = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
         mkdirSync(dirname(join(dir, binary)), { recursive: true });
         copyFileSync(join(repo, binary), join(dir, binary));
       }
       return dir;
-    });
+    })();
     kitProject.catch(() => undefined); // awaited by the kit's tests
     server = await startServer();
   }, 120_000);
@@ -206,18 +228,32 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
   });
 
   describe('oauth-apps-api (the kit)', () => {
-    it('installs what it runs and no build-time tool', async () => {
+    it('installs what it runs, no build-time tool, and nothing to compile', async () => {
       const dir = await kitProject;
-      const { packages, bytes } = installed(dir);
-      figures.kit = { packages: packages.length, bytes };
+      const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+      const packages = Object.keys(lock.packages).map((p) => p.replace(/^.*node_modules\//, ''));
       for (const tool of ['typescript', 'tsx', '@redocly/cli', 'openapi-typescript', 'vitest', 'playwright-core']) expect(packages).not.toContain(tool);
-      for (const runtime of ['oauth-apps-api-client', 'express', 'better-sqlite3', '@stoplight/prism-cli']) expect(packages).toContain(runtime);
-      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', 'oauth-apps-api', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+      for (const runtime of ['oauth-apps-api-client', 'express', 'express-openapi-validator', 'light-my-request']) expect(packages).toContain(runtime);
+      // Optional peers: Prism only for `mock`/`proxy`, better-sqlite3 only where Node has no node:sqlite.
+      expect(packages).not.toContain('@stoplight/prism-cli');
+      if (!usesBetterSqlite) expect(packages).not.toContain('better-sqlite3');
+      const withScripts = Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript).map(([name]) => name.replace(/^.*node_modules\//, ''));
+      expect(withScripts).toEqual(usesBetterSqlite ? ['better-sqlite3'] : []);
+      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', 'oauth-apps-api', 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
       expect(manifest.private).toBeUndefined();
-      // A native addon that only Node 20 and 22 use: an install that cannot build it still works.
-      expect(Object.keys(manifest.optionalDependencies!)).toEqual(['better-sqlite3']);
-      expect(manifest.dependencies).not.toHaveProperty('better-sqlite3');
+      expect(manifest.optionalDependencies).toBeUndefined();
+      for (const peer of ['better-sqlite3', '@stoplight/prism-cli', 'msw']) {
+        expect(manifest.dependencies).not.toHaveProperty(peer);
+        expect(manifest.peerDependenciesMeta![peer]).toEqual({ optional: true });
+      }
       expectSourceMapsResolve(join(dir, 'node_modules', 'oauth-apps-api'));
+    }, 240_000);
+
+    it('says how to install Prism when `mock` runs without it', async () => {
+      const result = await exec(join(await kitProject, 'node_modules', '.bin', 'oauth-apps-api'), ['mock', '--port', '0']).catch((err: { code: number; stderr: string }) => err);
+      expect('code' in result && result.code).toBe(1);
+      expect(result.stderr).toMatch(/Prism, an optional peer dependency of oauth-apps-api that is not installed/);
+      expect(result.stderr).toContain('npm i -D @stoplight/prism-cli@5.14');
     }, 240_000);
 
     it('runs `npx oauth-apps-api --help`', async () => {
@@ -306,37 +342,21 @@ console.log(JSON.stringify({ same: kit.createOauthAppsClient === client.createOa
       expect(result.stdout).toBe('');
     }, 240_000);
 
-    // What an install on a machine that cannot build better-sqlite3 gets (npm drops an optional
-    // dependency whose install script fails): Node 24 runs on node:sqlite; 20 and 22 say why not.
-    it(`without better-sqlite3 installed, ${usesBetterSqlite ? 'SQLite storage says what is missing and what to do' : 'SQLite storage works (node:sqlite)'}`, async () => {
+    // Before the consumer adds better-sqlite3 (on a Node without node:sqlite), or as installed
+    // (on a current Node, which needs none).
+    it(`without better-sqlite3, ${usesBetterSqlite ? 'SQLite storage names the package and the install command' : 'SQLite storage works (node:sqlite)'}`, async () => {
       const dir = await kitProject;
-      const pkg = join(dir, 'node_modules', 'better-sqlite3');
-      const away = join(dir, 'node_modules', '.better-sqlite3-away');
-      writeFileSync(
-        join(dir, 'no-native.mjs'),
-        `import { createInProcessApi } from 'oauth-apps-api/testing';
-try {
-  const api = await createInProcessApi({ seed: false });
-  const res = await api.fetch(new Request('http://api.test/v1/oauth-apps', { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'stripe', client_id: 'c', client_secret: 's', name: 'n' }) }));
-  await api.close();
-  console.log(JSON.stringify({ status: res.status }));
-} catch (err) {
-  console.log(JSON.stringify({ error: err.message }));
-}`,
-      );
-      renameSync(pkg, away);
-      try {
-        const { stdout } = await exec(process.execPath, ['no-native.mjs'], { cwd: dir });
-        const result = JSON.parse(stdout) as { status?: number; error?: string };
-        if (usesBetterSqlite) {
-          expect(result.error).toMatch(/needs the better-sqlite3 package, which is not installed or not built/);
-          expect(result.error).toMatch(/Node 24 and later use the built-in node:sqlite/);
-          expect(result.error).toMatch(/PostgreSQL/);
-        } else {
-          expect(result).toEqual({ status: 200 });
-        }
-      } finally {
-        renameSync(away, pkg);
+      if (usesBetterSqlite) {
+        expect(noNativeResult?.error).toMatch(/needs the better-sqlite3 package, an optional peer dependency of oauth-apps-api that is not installed/);
+        expect(noNativeResult?.error).toContain('npm i -D better-sqlite3@12');
+        expect(noNativeResult?.error).toMatch(/Node 22\.13\+ and 24 use their built-in node:sqlite/);
+        expect(noNativeResult?.error).toMatch(/PostgreSQL/);
+      } else {
+        expect(existsSync(join(dir, 'node_modules', 'better-sqlite3'))).toBe(false);
+        writeFileSync(join(dir, 'no-native.mjs'), noNative);
+        const { stdout, stderr } = await exec(process.execPath, ['no-native.mjs'], { cwd: dir });
+        expect(JSON.parse(stdout)).toEqual({ status: 200 });
+        expect(stderr).not.toMatch(/ExperimentalWarning/); // Node 22's for node:sqlite, dropped
       }
     }, 240_000);
   });

@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/paths.js';
 import { startChildServer, type ChildServer } from './helpers/child.js';
 import { dropTestSchemas, freshDatabaseUrl, onPostgres } from './helpers/database.js';
+import { readGuides } from './helpers/guides.js';
 import { startPrismMock, type RunningPrism } from './helpers/prism.js';
 
-// The README's curl lines, run as a newcomer would: in order, with real curl, on a fresh
+// The curl lines of the README and its guides (docs/*.md), run as a newcomer would: in order, with real curl, on a fresh
 // server (the bundled seed loaded) or a fresh Prism mock. Lines are taken from every fenced
 // `sh` block, so an edited or moved section is still covered; a README with none of them
 // left fails loudly rather than passing on nothing.
@@ -17,15 +19,17 @@ interface Line {
   expected?: number | 'grep';
 }
 
-function readmeLines(): { assignments: string[]; byPort: Map<string, Line[]> } {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+function readmeLines(): { assignments: string[]; byPort: Map<string, Line[]>; contractLines: string[] } {
+  const readme = readGuides();
   const blocks = [...readme.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
   const assignments: string[] = [];
   const byPort = new Map<string, Line[]>();
+  const contractLines: string[] = []; // `npx oauth-apps-api contract …` against the local server
   for (const block of blocks) {
     for (const raw of block.replace(/\\\n\s*/g, ' ').split('\n')) {
       const line = raw.trim();
       if (/^[A-Z_]+=\S+$/.test(line)) assignments.push(line); // e.g. TOKEN=dev-token, used by the lines below it
+      if (/^npx oauth-apps-api contract .*http:\/\/127\.0\.0\.1:3000/.test(line)) contractLines.push(line);
       if (!line.startsWith('curl ')) continue;
       const port = /http:\/\/127\.0\.0\.1:(\d+)/.exec(line)?.[1];
       if (!port) throw new Error(`README curl line without a local URL: ${line}`);
@@ -33,7 +37,7 @@ function readmeLines(): { assignments: string[]; byPort: Map<string, Line[]> } {
       byPort.set(port, [...(byPort.get(port) ?? []), { command: line, expected: code ? Number(code) : /\|\s*grep /.test(line) ? 'grep' : undefined }]);
     }
   }
-  return { assignments, byPort };
+  return { assignments, byPort, contractLines };
 }
 
 /** Runs the lines in one shell, in order; curl reports each status on stderr. */
@@ -59,7 +63,7 @@ function expectStatuses(lines: Line[], run: ReturnType<typeof runLines>) {
   });
 }
 
-const { assignments, byPort } = readmeLines();
+const { assignments, byPort, contractLines } = readmeLines();
 
 describe("the README's curl lines against a fresh reference server", () => {
   const lines = byPort.get('3000') ?? [];
@@ -88,6 +92,38 @@ describe("the README's curl lines against a fresh reference server", () => {
     const created = /^\{"id":"([^"]+)"/.exec(run.stdout)?.[1];
     expect(created, run.report).toBeDefined();
     expect(run.stdout.split(`"id":"${created}"`).length - 1, run.report).toBeGreaterThanOrEqual(2);
+  });
+});
+
+// The CI line, on a sandbox of its own as a CI job starts one (the curl lines above leave faults set).
+describe("the README's CI line against a fresh reference server", () => {
+  let server: ChildServer;
+  let databaseUrl: string;
+  beforeAll(async () => {
+    databaseUrl = freshDatabaseUrl();
+    server = await startChildServer({ databaseUrl, token: 'dev-token', seed: true });
+  });
+  afterAll(async () => {
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    await dropTestSchemas(databaseUrl);
+  });
+
+  it("runs the contract suite with a JUnit report, which passes and leaves its report", { timeout: 180_000 }, () => {
+    expect(contractLines.length, 'README: its `npx oauth-apps-api contract` line for http://127.0.0.1:3000 is gone').toBeGreaterThanOrEqual(1);
+    const cwd = mkdtempSync(join(tmpdir(), 'oauth-apps-readme-ci-'));
+    try {
+      for (const line of contractLines) {
+        // npx of this checkout's built CLI, in a fresh folder as a CI job's workspace
+        const command = line.replace(/^npx oauth-apps-api/, `node ${join(packageRoot, 'dist', 'src', 'cli.js')}`).replaceAll('http://127.0.0.1:3000', server.url);
+        const run = spawnSync('bash', ['-c', command], { cwd, encoding: 'utf8', timeout: 170_000 });
+        expect(run.status, `${command}\n${run.stdout}\n${run.stderr}`).toBe(0);
+        const report = /--output (\S+)/.exec(line)?.[1];
+        if (report) expect(existsSync(join(cwd, report)), `${report} was not written`).toBe(true);
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
 

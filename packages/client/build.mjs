@@ -5,9 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { copyGenerated } from './copy-generated.mjs';
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const here = new URL('.', import.meta.url);
+copyGenerated(); // ../../generated → ./generated, which the declarations import and the package ships
 for (const dir of ['esm', 'cjs']) rmSync(new URL(dir, here), { recursive: true, force: true });
 for (const config of ['tsconfig.json', 'tsconfig.cjs.json']) {
   execFileSync(process.execPath, [tsc, '-p', new URL(config, here).pathname], { stdio: 'inherit' });

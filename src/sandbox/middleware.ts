@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestHandler } from 'express';
-import { requestNamespace } from '../server/auth.js';
-import { ApiError } from '../server/errors.js';
+import { requestNamespace } from '../http/auth.js';
+import { ApiError } from '../http/errors.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { operationMatcher } from '../spec/operations.js';
 import { exampleResponses } from './examples.js';

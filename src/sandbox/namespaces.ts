@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { sandboxComponents as components } from 'oauth-apps-api-client/sandbox';
-import { tokenDigest } from '../server/auth.js';
-import { ApiError } from '../server/errors.js';
+import { tokenDigest } from '../http/auth.js';
+import { ApiError } from '../http/errors.js';
 import type { NamespaceRecord, SandboxState } from '../store/types.js';
 
 export type NamespaceCreated = components['schemas']['NamespaceCreated'];

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../http/errors.js';
 import type { NamespaceCreated } from './namespaces.js';
 
 /** `--public-namespaces`: namespaces anyone may create without a token (a docs console's readers). */

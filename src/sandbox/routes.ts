@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import type { sandboxComponents as components, sandboxOperations as operations } from 'oauth-apps-api-client/sandbox';
-import { isAnonymous, requestNamespace } from '../server/auth.js';
-import { ApiError } from '../server/errors.js';
-import { checkLimits } from '../server/limits.js';
-import { byOperationId, type OperationHandler } from '../server/operations.js';
-import { present } from '../server/present.js';
-import type { JsonBody } from '../server/typed.js';
+import { isAnonymous, requestNamespace } from '../http/auth.js';
+import { ApiError } from '../http/errors.js';
+import { checkLimits } from '../http/limits.js';
+import { byOperationId, type OperationHandler } from '../http/operations.js';
+import { present } from '../http/present.js';
+import type { JsonBody } from '../http/typed.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { operationsById } from '../spec/operations.js';
 import { DEFAULT_NAMESPACE, type OauthAppStore } from '../store/types.js';

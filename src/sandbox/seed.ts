@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { sandboxComponents as components } from 'oauth-apps-api-client/sandbox';
 import { packageRoot, bundledSandboxJson } from '../paths.js';
-import { limitViolations } from '../server/limits.js';
+import { limitViolations } from '../http/limits.js';
 import { loadSpec, specValidator } from '../spec/index.js';
 
 export type SeedApp = components['schemas']['SeedApp'];

@@ -2,9 +2,11 @@ import { createRequire } from 'node:module';
 
 /**
  * The few SQLite operations the store uses, over either driver: Node's built-in `node:sqlite`
- * on Node 24 and later, better-sqlite3 on Node 20 and 22 (node:sqlite does not exist on 20 and
- * prints an ExperimentalWarning on 22; better-sqlite3 12, the last line that runs on Node 20,
- * aborts Node 24 when V8 collects its objects). Both are synchronous and bind the same way.
+ * wherever Node has it without a flag (22.13+ and 24), so that installing the kit compiles
+ * nothing there; better-sqlite3, an optional peer dependency, on Node 20 (no node:sqlite) and
+ * 22.12 (node:sqlite behind a flag). better-sqlite3 12, the last line that runs on Node 20,
+ * aborts Node 24 when V8 collects its objects, so Node 24 never loads it. Both drivers are
+ * synchronous and bind the same way.
  *
  * What callers can rely on, whichever driver: `?` and `@name` parameters (an object's keys
  * bare, extra keys ignored); rows are records (null-prototype on node:sqlite: map them, do not
@@ -41,16 +43,16 @@ export interface SqliteDatabase {
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 
-/** The driver this Node line uses. */
+/** The driver this Node uses: node:sqlite where it has it (22.13+, 24), better-sqlite3 before. */
 export function defaultSqliteDriver(): SqliteDriverName {
-  return nodeMajor >= 24 ? 'node:sqlite' : 'better-sqlite3';
+  return nodeSqlite() ? 'node:sqlite' : 'better-sqlite3';
 }
 
 /** The drivers that can run here: node:sqlite from Node 22.13, better-sqlite3 below Node 24 when installed. */
 export function availableSqliteDrivers(): SqliteDriverName[] {
   const drivers: SqliteDriverName[] = [];
   if (nodeMajor < 24 && loadable('better-sqlite3')) drivers.push('better-sqlite3');
-  if (loadable('node:sqlite')) drivers.push('node:sqlite');
+  if (nodeSqlite()) drivers.push('node:sqlite');
   return drivers;
 }
 
@@ -76,8 +78,60 @@ function loadable(id: string): boolean {
   }
 }
 
+type NodeSqliteModule = { DatabaseSync: new (file: string) => NodeDb };
+let nodeSqliteModule: NodeSqliteModule | null | undefined;
+
+/**
+ * node:sqlite, or null where this Node has none (20; 22.12 without --experimental-sqlite).
+ * Node 22 prints "ExperimentalWarning: SQLite is an experimental feature" when it is first
+ * loaded: a test run or a server log would show it on every start for a module the user never
+ * chose. That one warning is dropped, during this load only; every other warning passes.
+ */
+function nodeSqlite(): NodeSqliteModule | null {
+  if (nodeSqliteModule !== undefined) return nodeSqliteModule;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: typeof process, warning: string | Error, ...rest: unknown[]) {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (type === 'ExperimentalWarning' && text.startsWith('SQLite is an experimental feature')) return;
+    return (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    nodeSqliteModule = load('node:sqlite') as NodeSqliteModule;
+  } catch {
+    nodeSqliteModule = null;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  return nodeSqliteModule;
+}
+
 // How a native addon that is missing or built for another Node fails to load.
-const NATIVE_FAILURE = /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header|was compiled against a different Node\.js version|cannot open shared object file/;
+const NATIVE_FAILURE = /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header|was compiled against a different Node\.js version|cannot open shared object file|did not self-register/;
+
+const alternatives = 'Or do without it: Node 22.13+ and 24 use their built-in node:sqlite and need nothing; PostgreSQL (DATABASE_URL=postgres://…) needs neither.';
+
+/** What to do when better-sqlite3 cannot load: not installed (an optional peer), or installed but not built for this Node. */
+function betterSqliteMissing(err: unknown): unknown {
+  const { code, message = '' } = (err ?? {}) as { code?: string; message?: string };
+  const here = `SQLite storage on Node ${process.versions.node}${nodeSqlite() ? ' with the better-sqlite3 driver' : ', which has no built-in node:sqlite,'}`;
+  if (code === 'MODULE_NOT_FOUND' && message.includes("'better-sqlite3'")) {
+    return new Error(
+      `${here} needs the better-sqlite3 package, an optional peer dependency of oauth-apps-api that is not installed. ` +
+        `Install it beside the kit: \`npm i -D better-sqlite3@12\` (\`pnpm add -D better-sqlite3@12\`, \`yarn add -D better-sqlite3@12\`); it downloads a prebuilt binary or compiles one. ${alternatives}`,
+      { cause: err },
+    );
+  }
+  if (NATIVE_FAILURE.test(message)) {
+    return new Error(
+      `${here} needs better-sqlite3's native addon, which is not built for this Node (${message.replace(/\s*\n\s*/g, ' ')}). ` +
+        `Build it: \`npm rebuild better-sqlite3\`; with pnpm, allow its build script (\`pnpm approve-builds\`, or "onlyBuiltDependencies": ["better-sqlite3"]) and reinstall; ` +
+        `with Yarn, \`yarn rebuild better-sqlite3\` (with enableScripts on). ${alternatives}`,
+      { cause: err },
+    );
+  }
+  return err;
+}
 
 // The slice of each driver's API used here (node:sqlite has no types in @types/node 20).
 interface BetterDb {
@@ -152,27 +206,11 @@ class BetterSqlite extends Base implements SqliteDatabase {
     let Database: new (file: string) => BetterDb;
     try {
       Database = load('better-sqlite3') as typeof Database;
-    } catch (err) {
-      throw new Error(
-        `SQLite storage on Node ${process.versions.node} needs the better-sqlite3 package, which is not installed or not built ` +
-          `(it is an optional dependency that compiles a native addon: reinstall where a C++ toolchain or its prebuilt binary is available). ` +
-          `Node 24 and later use the built-in node:sqlite instead; PostgreSQL (DATABASE_URL=postgres://…) needs neither.`,
-        { cause: err },
-      );
-    }
-    try {
-      this.db = new Database(file);
-    } catch (err) {
       // better-sqlite3 loads its addon only here: installed but never built (pnpm and Yarn skip
       // dependencies' build scripts until approved), or built for another Node.
-      if (!NATIVE_FAILURE.test((err as Error)?.message ?? '')) throw err;
-      throw new Error(
-        `SQLite storage on Node ${process.versions.node} needs better-sqlite3's native addon, which is not built for this Node ` +
-          `(${(err as Error).message.split('\n')[0]}). Build it: \`npm rebuild better-sqlite3\`; with pnpm, allow its build script ` +
-          `(\`pnpm approve-builds\`, or "onlyBuiltDependencies": ["better-sqlite3"]) and reinstall; with Yarn, \`yarn rebuild better-sqlite3\`. ` +
-          `Or do without it: Node 24 and later use the built-in node:sqlite; PostgreSQL (DATABASE_URL=postgres://…) needs neither.`,
-        { cause: err },
-      );
+      this.db = new Database(file);
+    } catch (err) {
+      throw betterSqliteMissing(err);
     }
   }
 
@@ -203,7 +241,9 @@ class NodeSqlite extends Base implements SqliteDatabase {
 
   constructor(file: string) {
     super();
-    const { DatabaseSync } = load('node:sqlite') as { DatabaseSync: new (file: string) => NodeDb };
+    const sqlite = nodeSqlite();
+    if (!sqlite) throw new Error(`node:sqlite is not available on Node ${process.versions.node} (it is from Node 22.13 and 24)`);
+    const { DatabaseSync } = sqlite;
     this.db = named(() => new DatabaseSync(file));
   }
 

@@ -3,12 +3,11 @@ import { Readable } from 'node:stream';
 import inject from 'light-my-request';
 import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
-import { createLogger } from '../server/logger.js';
-import { openApp } from '../server/open.js';
-import { loadMsw, type MswHandler } from './msw.js';
+import { createLogger } from '../http/logger.js';
+import { openApp } from '../app/open.js';
+import { mswHandlers } from './msw.js';
 
 export type { SeedApp } from '../sandbox/seed.js';
-export type { MswHandler } from './msw.js';
 
 export interface InProcessApiOptions {
   /** The token every request must present as `Authorization: Bearer <token>`. Default `'test-token'`. */
@@ -33,16 +32,11 @@ export interface InProcessApi {
    */
   fetch: typeof fetch;
   /**
-   * MSW request handlers answering every request under `baseUrl` from this API, for
-   * `setupServer(...await api.mswHandlers('http://api.test'))` (msw/node): code that calls
-   * the global `fetch` itself is then served too. A path in `baseUrl`
-   * (`http://localhost/api`) is a prefix, stripped before the API sees the request.
-   * Needs the optional peer dependency `msw`, 2 (Node 18+) or 3 (Node 22.12+); where the installed
-   * msw cannot run on this Node, it rejects at once saying which Node it needs. Create the
-   * clients your code uses after `server.listen()`: one made before it keeps the fetch it
-   * found at load time, which MSW never sees.
+   * @deprecated Use `mswHandlers(api, baseUrl)` from `oauth-apps-api/testing/msw`, the same
+   * handlers typed as msw's `HttpHandler` (this entry's types do not name msw, an optional peer,
+   * so they type-check without it; hence `any` here). Kept working as before.
    */
-  mswHandlers(baseUrl: string): Promise<MswHandler[]>;
+  mswHandlers(baseUrl: string): Promise<any[]>;
   /**
    * An isolated namespace of this API (its own apps, seed, faults), with typed clients bound
    * to its token and to this API's `fetch`: for tests that share one API but must not see each
@@ -86,20 +80,15 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
   });
   keepPrototypesToItself(app);
   let closed = false;
-  const answer = (request: Request, pathPrefix = '') => {
+  const answer = (request: Request) => {
     if (closed) return Promise.reject(new TypeError('fetch failed: the in-process API is closed'));
-    return dispatch(app, request, pathPrefix);
+    return dispatch(app, request);
   };
   const fetch: typeof globalThis.fetch = (input, init) => answer(input instanceof Request && init === undefined ? input : new Request(relativeToLocalhost(input), init));
   return {
     fetch,
     createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
-    async mswHandlers(baseUrl) {
-      const { http } = await loadMsw();
-      const base = new URL(baseUrl);
-      const prefix = base.pathname.replace(/\/+$/, '');
-      return [http.all(`${base.origin}${prefix}/*`, ({ request }) => answer(request, prefix))];
-    },
+    mswHandlers: (baseUrl) => mswHandlers({ fetch }, baseUrl),
     async close() {
       if (closed) return;
       closed = true;
@@ -129,10 +118,9 @@ const relativeToLocalhost = (input: string | URL | Request) => (typeof input ===
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** One request through the app, as an HTTP server would hand it over; the answer as a fetch `Response`. */
-async function dispatch(app: Express, request: Request, pathPrefix: string): Promise<Response> {
+async function dispatch(app: Express, request: Request): Promise<Response> {
   request.signal.throwIfAborted();
   const url = new URL(request.url);
-  const path = url.pathname.slice(pathPrefix.length) || '/';
   const sent = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
   const requestHeaders: Record<string, string> = { host: url.host };
   request.headers.forEach((value, name) => (requestHeaders[name] = value));
@@ -144,7 +132,7 @@ async function dispatch(app: Express, request: Request, pathPrefix: string): Pro
   const reply = await abortable(
     inject(app as unknown as Parameters<typeof inject>[0], {
       method: request.method as never,
-      url: path + url.search,
+      url: url.pathname + url.search,
       headers: requestHeaders,
       payload,
     }),

@@ -1,10 +1,35 @@
-// @ts-ignore: msw is an optional peer dependency. Without it installed this type is `any` and a
-// consumer type-checking under `skipLibCheck: false` gets no TS2307 for a package it does not use.
+// `oauth-apps-api/testing/msw`: the one entry whose types name msw's, so that
+// `oauth-apps-api/testing` type-checks without msw (an optional peer) under `skipLibCheck: false`.
 import type { HttpHandler, http as MswHttp } from 'msw';
 import { createRequire } from 'node:module';
 
 /** An MSW request handler (msw's `HttpHandler`, of the msw major installed: 2 or 3). */
 export type MswHandler = HttpHandler;
+
+/**
+ * MSW request handlers answering every request under `baseUrl` from an in-process API (or any
+ * `fetch` that answers by path, such as `createInProcessApi()`'s), for
+ * `setupServer(...await mswHandlers(api, 'http://api.test'))` (msw/node): code that calls the
+ * global `fetch` itself is then served too. A path in `baseUrl` (`http://localhost/api`) is a
+ * prefix, stripped before the API sees the request. Needs the optional peer dependency `msw`,
+ * 2 (Node 18+) or 3 (Node 22.12+); where the installed msw cannot run on this Node, it rejects
+ * at once saying which Node it needs. Create the clients your code uses after
+ * `server.listen()`: one made before it keeps the fetch it found at load time, which MSW never sees.
+ */
+export async function mswHandlers(api: { fetch: typeof fetch }, baseUrl: string): Promise<MswHandler[]> {
+  const { http } = await loadMsw();
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return [
+    http.all(`${base.origin}${prefix}/*`, async ({ request }) => {
+      if (!prefix) return api.fetch(request);
+      const url = new URL(request.url);
+      url.pathname = url.pathname.slice(prefix.length) || '/';
+      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+      return api.fetch(new Request(url, { method: request.method, headers: request.headers, body, signal: request.signal }));
+    }),
+  ];
+}
 
 /** The MSW majors `mswHandlers` is tested with (the peer range says the same). */
 export const MSW_MAJORS = [2, 3] as const;

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExample, serveExample } from '../../examples/browser/build.js';
 import { packageRoot } from '../../src/paths.js';
-import type { CorsOrigins } from '../../src/server/cors.js';
+import type { CorsOrigins } from '../../src/http/cors.js';
 import { launchBrowser, offlinePageWithRealCors } from '../helpers/browser.js';
 import { onPostgres } from '../helpers/database.js';
 import { startServer, TOKEN, type TestServer } from '../helpers/server.js';

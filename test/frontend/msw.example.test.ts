@@ -1,6 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createInProcessApi } from 'oauth-apps-api/testing';
+import { mswHandlers } from 'oauth-apps-api/testing/msw';
 
 // Code under test that calls fetch itself, with the URL it uses in production.
 async function stripeAppNames(): Promise<string[]> {
@@ -13,7 +14,7 @@ async function stripeAppNames(): Promise<string[]> {
 }
 
 const api = await createInProcessApi();
-const server = setupServer(...(await api.mswHandlers('https://api.example.com')));
+const server = setupServer(...(await mswHandlers(api, 'https://api.example.com')));
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterAll(async () => {
   server.close();

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
+import { readGuides } from '../helpers/guides.js';
 
-// The README's frontend examples are these test files, verbatim: each code block preceded by
+// The frontend examples of the README and its guides are these test files, verbatim: each code block preceded by
 // `<!-- test/… -->` must equal that file, so an example that stops working fails CI.
-const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+const readme = readGuides();
 const blocks = [...readme.matchAll(/<!-- (test\/[\w./-]+) -->\n```(?:ts|js)\n([\s\S]*?)```\n/g)].map(([, file, code]) => ({ file: file!, code: code! }));
 
 // The Jest ones (test/setups/examples/) run in a packed consumer project: test/setups/runners.test.ts.

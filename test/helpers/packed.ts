@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { packageRoot as repo } from '../../src/paths.js';
 
 const exec = promisify(execFile);
-const builtFiles = ['package.json', 'packages/client/package.json', 'dist/src/cli.js', 'dist/esm/testing.mjs', 'dist/cjs/testing.cjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'build/docs/index.html'];
+const builtFiles = ['package.json', 'packages/client/package.json', 'dist/src/cli.js', 'dist/esm/testing.mjs', 'dist/cjs/testing.cjs', 'dist/esm/testing-msw.mjs', 'dist/cjs/testing-msw.cjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'build/docs/index.html'];
 
 export interface Tarballs {
   kit: string;

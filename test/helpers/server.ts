@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 import { createOauthAppsClient } from 'oauth-apps-api-client';
-import type { CorsOrigins } from '../../src/server/cors.js';
-import { createLogger } from '../../src/server/logger.js';
+import type { CorsOrigins } from '../../src/http/cors.js';
+import { createLogger } from '../../src/http/logger.js';
 import type { SeedApp } from '../../src/sandbox/seed.js';
-import { serve, type RunningServer, type ServeConfig } from '../../src/server/serve.js';
+import { serve, type RunningServer, type ServeConfig } from '../../src/app/serve.js';
 import { specValidator } from '../../src/spec/index.js';
 import { dropTestSchemas, freshDatabaseUrl } from './database.js';
 

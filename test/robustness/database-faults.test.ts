@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
-import { createLogger } from '../../src/server/logger.js';
-import { serve, type RunningServer } from '../../src/server/serve.js';
+import { createLogger } from '../../src/http/logger.js';
+import { serve, type RunningServer } from '../../src/app/serve.js';
 import { onPostgres, pgTestUrl } from '../helpers/database.js';
 import { postgresBinDir, startFreezableProxy, startOwnPostgres, type FreezableProxy, type OwnPostgres } from '../helpers/own-postgres.js';
 

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/server/logger.js';
-import { serve, type RunningServer } from '../../src/server/serve.js';
+import { createLogger } from '../../src/http/logger.js';
+import { serve, type RunningServer } from '../../src/app/serve.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
 import { bodyOf, rawHttp } from '../helpers/raw-http.js';
 import { docsCreateBody, expectError, startServer, TOKEN, type TestServer } from '../helpers/server.js';

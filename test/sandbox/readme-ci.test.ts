@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { packageRoot } from '../../src/paths.js';
+import { readGuides } from '../helpers/guides.js';
 import { startChildServer, type ChildServer } from '../helpers/child.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
 
@@ -33,7 +34,7 @@ interface Step {
 }
 
 function readmeWorkflow(): Step[] {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+  const readme = readGuides();
   const section = readme.slice(readme.indexOf('### One namespace per CI job'));
   const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
   const jobs = (YAML.parse(yaml) as { jobs: Record<string, { steps: Step[] }> }).jobs;

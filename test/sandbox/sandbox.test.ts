@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOauthAppsClient } from 'oauth-apps-api-client';
 import { createSandboxClient, type SeedApp } from 'oauth-apps-api-client/sandbox';
 import { loadSeedFile, defaultSeedFile } from '../../src/sandbox/seed.js';
-import { serve, type RunningServer } from '../../src/server/serve.js';
-import { createLogger } from '../../src/server/logger.js';
+import { serve, type RunningServer } from '../../src/app/serve.js';
+import { createLogger } from '../../src/http/logger.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
 import { docsCreateBody, expectError, TOKEN } from '../helpers/server.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCorsOrigins } from '../../src/server/cors.js';
+import { parseCorsOrigins } from '../../src/http/cors.js';
 import { startChildServer } from '../helpers/child.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
 import { startServer, TOKEN, type TestServer } from '../helpers/server.js';

@@ -114,13 +114,13 @@ describe.skipIf(onPostgres)('scripts/ensure-built.mjs (what npm start and prepar
     copyFileSync(join(packageRoot, 'scripts', 'ensure-built.mjs'), script());
     // Sources written long ago (their folders' times are now: a deleted file counts too).
     const now = Date.now() / 1000;
-    for (const input of ['src/cli.ts', 'packages/client/src/index.ts', 'packages/client/generated/schema.d.ts', 'docs/guides/api.md', 'redocly.yaml']) write(input, now - 1000);
+    for (const input of ['src/cli.ts', 'packages/client/src/index.ts', 'generated/schema.d.ts', 'docs/guides/api.md', 'redocly.yaml']) write(input, now - 1000);
     expect(stale()).toBe('code docs'); // nothing built
-    for (const output of ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'build/docs/index.html', 'build/docs/sandbox.html', 'build/docs/try.html']) write(output, now + 100);
+    for (const output of ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'dist/cjs/testing-msw.cjs', 'dist/esm/testing-msw.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'packages/client/generated/openapi.json', 'build/docs/index.html', 'build/docs/sandbox.html', 'build/docs/try.html']) write(output, now + 100);
     expect(stale()).toBe('');
-    write('src/server/new-file.ts', now + 200); // a new source, deep in a folder
+    write('src/http/new-file.ts', now + 200); // a new source, deep in a folder
     expect(stale()).toBe('code');
-    for (const output of ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js']) write(output, now + 300);
+    for (const output of ['dist/src/cli.js', 'dist/cjs/testing.cjs', 'dist/esm/testing.mjs', 'dist/cjs/testing-msw.cjs', 'dist/esm/testing-msw.mjs', 'packages/client/esm/index.js', 'packages/client/cjs/index.js', 'packages/client/generated/openapi.json']) write(output, now + 300);
     expect(stale()).toBe('');
     write('docs/guides/sandbox.md', now + 400); // a guide changed: docs, not code
     expect(stale()).toBe('docs');

@@ -10,14 +10,14 @@ import { RequestValidator } from 'express-openapi-validator/dist/middlewares/ope
 import { ResponseValidator } from 'express-openapi-validator/dist/middlewares/openapi.response.validator.js';
 import { SchemaPreprocessor } from 'express-openapi-validator/dist/middlewares/parsers/schema.preprocessor.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp, warmUp } from '../../src/server/app.js';
-import { createLogger } from '../../src/server/logger.js';
-import { eovOptions, openApiMetadata, sharingCompiles } from '../../src/server/validator.js';
+import { createApp, warmUp } from '../../src/app/app.js';
+import { createLogger } from '../../src/http/logger.js';
+import { eovOptions, openApiMetadata, sharingCompiles } from '../../src/http/validator.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { docsCreateBody, TOKEN } from '../helpers/server.js';
 
-// src/server/validator.ts works around three costs of express-openapi-validator 5.6 by leaning
+// src/http/validator.ts works around three costs of express-openapi-validator 5.6 by leaning
 // on its internals. These tests pin every internal it relies on, and say so when upstream has
 // fixed a cost (then the workaround is dead weight: remove it).
 const require = createRequire(import.meta.url);
@@ -57,7 +57,7 @@ describe('1. route matching (upstream PR 1217, "perf: cache route matchers")', (
     } finally {
       ptr.pathToRegexp = original;
     }
-    expect(calls, 'express-openapi-validator now caches its route matchers: remove openApiMetadata from src/server/validator.ts').toBeGreaterThanOrEqual(3);
+    expect(calls, 'express-openapi-validator now caches its route matchers: remove openApiMetadata from src/http/validator.ts').toBeGreaterThanOrEqual(3);
   });
 
   it.each([
@@ -102,7 +102,7 @@ describe('2. the OpenAPI meta-schema compiled on use, not in the constructor', (
   it('upstream still compiles it in the constructor (if this fails, upstream made it lazy: drop the replacement)', () => {
     const source = readFileSync(schemaValidatorFile, 'utf8');
     const constructorBody = /constructor\(opts\) \{([\s\S]*?)\n {4}\}/.exec(source)?.[1] ?? '';
-    expect(constructorBody, 'OpenAPISchemaValidator no longer compiles in its constructor: remove the lazy replacement from src/server/validator.ts').toMatch(/\.compile\(/);
+    expect(constructorBody, 'OpenAPISchemaValidator no longer compiles in its constructor: remove the lazy replacement from src/http/validator.ts').toMatch(/\.compile\(/);
   });
 
   it('the framework constructs it through the module export the replacement overrides', () => {
@@ -244,7 +244,7 @@ describe('4. each distinct root schema compiled once', () => {
 describe('5. a required body left out (missingBody)', () => {
   it('upstream still decides from the body schema\'s `required`, not requestBody.required (if this fails, eov fixed it: drop missingBody)', () => {
     const source = readFileSync(eovRequire.resolve('./middlewares/openapi.request.validator.js'), 'utf8');
-    expect(source, 'eov changed how it decides that a body is required: check whether src/server/validator.ts still needs missingBody').toContain(
+    expect(source, 'eov changed how it decides that a body is required: check whether src/http/validator.ts still needs missingBody').toContain(
       'const requireBody = body.required && !isBodyBinary;',
     );
   });

@@ -19,7 +19,7 @@ export const cellId = (c: Cell) => `${c.runner}|${c.env}|${c.style}${c.msw ? ` $
 export const KNOWN = {
   'msw-cjs': {
     mark: 'a',
-    text: "msw 3, and msw 2's current releases (through their dependency rettime), are ES modules only, which Jest's CommonJS mode does not load here: use Jest's ESM mode, or vitest",
+    text: "msw 3 is ES modules only (and reads import.meta), which Jest's CommonJS mode can neither load nor compile to CommonJS here: use msw 2 there (with the two transform lines of the CommonJS config above), Jest's ESM mode, or vitest",
   },
   'no-broadcast-channel': { mark: 'b', text: "msw needs BroadcastChannel, which @happy-dom/jest-environment does not have (happy-dom in vitest is fine; so is the injected fetch in Jest's happy-dom)" },
   'msw3-node': { mark: 'c', text: 'msw 3 needs Node ≥ 22.12: `mswHandlers()` rejects at once saying so; use msw 2 there' },
@@ -27,7 +27,7 @@ export const KNOWN = {
 export type Known = keyof typeof KNOWN;
 
 export function knownOutcome(cell: Cell, failure: string): Known | undefined {
-  if (cell.runner === 'jest-cjs' && cell.style === 'msw' && /Must use import to load ES Module: \S*node_modules\/(msw|rettime)\/|Cannot find module 'msw\/node'/.test(failure)) return 'msw-cjs';
+  if (cell.runner === 'jest-cjs' && cell.msw === 3 && /Must use import to load ES Module: \S*node_modules\/(msw|rettime)\/|Cannot find module 'msw\/node'/.test(failure)) return 'msw-cjs';
   if (cell.runner.startsWith('jest') && cell.env === 'happy-dom' && cell.style === 'msw' && /BroadcastChannel is not defined/.test(failure)) return 'no-broadcast-channel';
   if (cell.msw === 3 && /mswHandlers\(\): msw 3\.\S+ needs Node 22\.12\.0 or later/.test(failure)) return 'msw3-node';
   return undefined;
@@ -89,7 +89,7 @@ export function readmeTable(readme: string): Map<string, string> {
 /** The README with its table replaced (or put after `after` when it has none yet). */
 export function withTable(readme: string, markdown: string): string {
   const start = readme.indexOf(START);
-  if (start < 0) throw new Error('README.md has no compat-table marker');
+  if (start < 0) throw new Error('docs/testing.md has no compat-table marker');
   const end = readme.indexOf(END, start);
   return readme.slice(0, start + START.length) + markdown + readme.slice(end);
 }

@@ -17,7 +17,9 @@ import { packedTarballs } from '../helpers/packed.js';
 import { cellId, knownOutcome, readmeTable, type Cell, type CellResult } from './cells.js';
 
 const exec = promisify(execFile);
-const nodeMajor = Number(process.versions.node.split('.')[0]);
+const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(Number) as [number, number];
+// node:sqlite from Node 22.13 (src/store/sqlite-driver.ts); before, the optional peer better-sqlite3.
+const usesBetterSqlite = nodeMajor < 22 || (nodeMajor === 22 && nodeMinor < 13);
 const examples = join(repo, 'test', 'setups', 'examples');
 // What a frontend team's project has, at the majors the issue names.
 const devDependencies = [
@@ -68,10 +70,11 @@ describe.skipIf(onPostgres)('the kit in Jest, vitest, jsdom, happy-dom, msw 2 an
     dir = join(work, 'consumer');
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    // --ignore-scripts: better-sqlite3 would compile SQLite for minutes; its binary comes from
-    // this checkout's build on the lines that use it (as in test/packages.test.ts).
-    await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '--ignore-scripts', tarballs.kit, tarballs.client, ...devDependencies], { cwd: dir });
-    if (nodeMajor < 24) {
+    // Where the kit needs better-sqlite3 (Node 20), the consumer adds it, --ignore-scripts: it
+    // would compile SQLite for minutes; its binary comes from this checkout's build (as in test/packages.test.ts).
+    const betterSqlite = usesBetterSqlite ? [`better-sqlite3@${(JSON.parse(readFileSync(join(repo, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version}`] : [];
+    await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '--ignore-scripts', tarballs.kit, tarballs.client, ...betterSqlite, ...devDependencies], { cwd: dir });
+    if (usesBetterSqlite) {
       const binary = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
       mkdirSync(dirname(join(dir, binary)), { recursive: true });
       copyFileSync(join(repo, binary), join(dir, binary));
@@ -161,7 +164,7 @@ describe.skipIf(onPostgres)('the kit in Jest, vitest, jsdom, happy-dom, msw 2 an
   // TypeScript 5.9 and 7, with and without msw, skipLibCheck off: nothing a consumer lacks may surface.
   const typesSource = `import { createOauthAppsClient } from 'oauth-apps-api';
 import { createSandboxClient } from 'oauth-apps-api/sandbox';
-import { createInProcessApi, type InProcessApi, type MswHandler } from 'oauth-apps-api/testing';
+import { createInProcessApi, type InProcessApi } from 'oauth-apps-api/testing';
 export async function typed(): Promise<number> {
   const api: InProcessApi = await createInProcessApi({ seed: false });
   const client = createOauthAppsClient({ baseUrl: 'http://api.test', token: 'test-token', fetch: api.fetch });
@@ -169,15 +172,24 @@ export async function typed(): Promise<number> {
   await sandbox.POST('/__sandbox/reset');
   // @ts-expect-error 'myspace' is not a provider: the types are the contract's, not any
   await client.POST('/v1/oauth-apps', { body: { provider: 'myspace', client_id: 'a', client_secret: 'b', name: 'c' } });
-  const handlers: MswHandler[] = await api.mswHandlers('http://api.test');
-  return handlers.length;
+  return (await api.mswHandlers('http://api.test')).length; // deprecated, still there
+}
+`;
+  // Only where msw is installed: the subpath whose types are msw's.
+  const mswTypesSource = `import { createInProcessApi } from 'oauth-apps-api/testing';
+import { mswHandlers, type MswHandler } from 'oauth-apps-api/testing/msw';
+export async function handlers(): Promise<MswHandler[]> {
+  const list: MswHandler[] = await mswHandlers(await createInProcessApi(), 'http://api.test');
+  // @ts-expect-error the base URL is a string: the types are the kit's, not any
+  await mswHandlers(await createInProcessApi(), new URL('http://api.test'));
+  return list;
 }
 `;
   const resolutions = [
-    ['node10', { module: 'CommonJS', moduleResolution: 'Node10' }, ['consumer.ts']],
-    ['node16', { module: 'Node16', moduleResolution: 'Node16' }, ['consumer.mts', 'consumer.cts']],
-    ['nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }, ['consumer.mts', 'consumer.cts']],
-    ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, ['consumer.ts']],
+    ['node10', { module: 'CommonJS', moduleResolution: 'Node10' }, ['.ts']],
+    ['node16', { module: 'Node16', moduleResolution: 'Node16' }, ['.mts', '.cts']],
+    ['nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }, ['.mts', '.cts']],
+    ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, ['.ts']],
   ] as const;
   it.each([
     ['TypeScript 5.9', 'typescript'],
@@ -191,14 +203,19 @@ export async function typed(): Promise<number> {
       // Without msw: moved out of node_modules for the time of the check.
       if (!withMsw) renameSync(join(dir, 'node_modules', 'msw'), join(dir, 'node_modules', 'msw3'));
       try {
-        for (const [name, options, files] of resolutions) {
+        for (const [name, options, extensions] of resolutions) {
           if (name === 'node10' && !version.includes(' 5.')) {
             results.push({ runner: 'tsc', env: name, style: withMsw ? 'msw' : 'no msw', ts: version.replace('Version ', ''), result: 'removed in TypeScript 7', ms: 0 });
             continue; // TypeScript 7 has no moduleResolution node10 any more (TS5108)
           }
           const folder = join(dir, `types-${pkg}-${name}-${withMsw ? 'msw' : 'nomsw'}`);
           mkdirSync(folder, { recursive: true });
-          for (const file of files) writeFileSync(join(folder, file), typesSource);
+          const files: string[] = [];
+          for (const ext of extensions) {
+            writeFileSync(join(folder, `consumer${ext}`), typesSource);
+            files.push(`consumer${ext}`);
+            if (withMsw) (writeFileSync(join(folder, `msw${ext}`), mswTypesSource), files.push(`msw${ext}`));
+          }
           const compilerOptions = { ...options, target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, types: [] };
           writeFileSync(join(folder, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }));
           const started = performance.now();
@@ -217,8 +234,8 @@ export async function typed(): Promise<number> {
     expect(problems.join('\n')).toBe('');
   }, 300_000);
 
-  it("the README's compatibility table says what this run saw on this Node", () => {
-    const table = readmeTable(readFileSync(join(repo, 'README.md'), 'utf8'));
+  it("the compatibility table (docs/testing.md) says what this run saw on this Node", () => {
+    const table = readmeTable(readFileSync(join(repo, 'docs', 'testing.md'), 'utf8'));
     const mismatches = results
       .filter((r) => r.runner !== 'tsc')
       .filter((r) => table.get(`${cellId(r)}|node${nodeMajor}`) !== r.result)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { setupServer } from 'msw/node';
 import { createInProcessApi, type InProcessApi } from 'oauth-apps-api/testing';
+import { mswHandlers } from 'oauth-apps-api/testing/msw';
 
 // Code under test that calls fetch itself, with the URL it uses in production.
 async function stripeAppNames(): Promise<string[]> {
@@ -16,7 +17,7 @@ let api: InProcessApi;
 const server = setupServer();
 beforeAll(async () => {
   api = await createInProcessApi();
-  server.use(...(await api.mswHandlers('https://api.example.com')));
+  server.use(...(await mswHandlers(api, 'https://api.example.com')));
   server.listen({ onUnhandledRequest: 'error' }); // msw 3: onUnhandledFrame
 });
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { setupServer } from 'msw/node';
 import { createInProcessApi } from 'oauth-apps-api/testing';
+import { mswHandlers } from 'oauth-apps-api/testing/msw';
 
 // Code under test that calls fetch itself, with the URL it uses in production.
 async function stripeAppNames() {
@@ -13,7 +14,7 @@ async function stripeAppNames() {
 }
 
 const api = await createInProcessApi();
-const server = setupServer(...(await api.mswHandlers('https://api.example.com')));
+const server = setupServer(...(await mswHandlers(api, 'https://api.example.com')));
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' })); // msw 3: onUnhandledFrame
 afterAll(async () => {
   server.close();

@@ -3,10 +3,17 @@ import type { Logger } from 'pino';
 import { Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
 import type { SeedApp } from '../sandbox/seed.js';
 import { openStore, type OauthAppStore } from '../store/index.js';
+import type { OpenApiDocument } from '../spec/index.js';
 import { createApp } from './app.js';
-import type { CorsOrigins } from './cors.js';
+import type { CorsOrigins } from '../http/cors.js';
 
-export interface OpenConfig {
+/** The OpenAPI documents an app is built from (default: the bundled ones). */
+export interface ApiDocuments {
+  spec?: OpenApiDocument;
+  sandboxSpec?: OpenApiDocument;
+}
+
+export interface OpenConfig extends ApiDocuments {
   databaseUrl: string;
   /** Bound on each wait on the database, in ms: past it a request answers 503 (default 5000; DATABASE_TIMEOUT_MS). */
   databaseTimeoutMs?: number;
@@ -33,6 +40,11 @@ export interface OpenedApp {
   store: OauthAppStore;
   /** How many seed apps were loaded (0 when the store already had data). */
   seeded: number;
+  /**
+   * The same pipeline built again on the same store and sandbox from other documents
+   * (`npm run dev` swaps it in after a spec save): the validators are per document, the data stays.
+   */
+  rebuild(documents: ApiDocuments): Express;
   /** Stops the sandbox's timers and listeners, then closes the database. */
   close(): Promise<void>;
 }
@@ -56,13 +68,16 @@ export async function openApp(config: OpenConfig): Promise<OpenedApp> {
     await close();
     throw err;
   }
-  const app = createApp({
-    store,
-    token: config.token,
-    logger: config.logger,
-    validateResponses: config.validateResponses,
-    sandbox: config.sandbox === false ? undefined : sandbox,
-    corsOrigins: config.corsOrigins,
-  });
-  return { app, store, seeded, close };
+  const rebuild = (documents: ApiDocuments) =>
+    createApp({
+      store,
+      token: config.token,
+      logger: config.logger,
+      validateResponses: config.validateResponses,
+      sandbox: config.sandbox === false ? undefined : sandbox,
+      corsOrigins: config.corsOrigins,
+      spec: documents.spec,
+      sandboxSpec: documents.sandboxSpec,
+    });
+  return { app: rebuild(config), store, seeded, rebuild, close };
 }

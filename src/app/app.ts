@@ -7,13 +7,13 @@ import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import { StoreUnavailableError, type OauthAppStore } from '../store/types.js';
-import { allowAnonymous, bearerAuth } from './auth.js';
-import { jsonBody } from './body.js';
-import { corsHandler, type CorsOrigins } from './cors.js';
-import { ApiError, errorHandler, notFound } from './errors.js';
-import { createLogger, requestLog } from './logger.js';
-import { oauthAppsRoutes } from './routes.js';
-import { apiValidator } from './validator.js';
+import { allowAnonymous, bearerAuth } from '../http/auth.js';
+import { jsonBody } from '../http/body.js';
+import { corsHandler, type CorsOrigins } from '../http/cors.js';
+import { ApiError, errorHandler, notFound } from '../http/errors.js';
+import { createLogger, requestLog } from '../http/logger.js';
+import { oauthAppsRoutes } from '../api/routes.js';
+import { apiValidator } from '../http/validator.js';
 
 export interface AppOptions {
   store: OauthAppStore;
@@ -23,6 +23,8 @@ export interface AppOptions {
   validateResponses?: boolean;
   logger?: Logger;
   spec?: OpenApiDocument;
+  /** The sandbox control plane's document (default: the bundled sandbox.json, read once per process). */
+  sandboxSpec?: OpenApiDocument;
   /** The sandbox (control plane under /__sandbox, `Prefer` steering); absent = off, the API exactly as real. */
   sandbox?: Sandbox;
   /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
@@ -33,13 +35,14 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Express {
   const log = options.logger ?? createLogger();
   const spec = options.spec ?? bundledSpec();
+  const sandboxDocument = () => options.sandboxSpec ?? sandboxSpec();
   const validateResponses = options.validateResponses ?? process.env.NODE_ENV !== 'production';
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   app.use(requestLog(log));
-  const cors = corsHandler(options.corsOrigins ?? '*', options.sandbox ? [spec, sandboxSpec()] : [spec]);
+  const cors = corsHandler(options.corsOrigins ?? '*', options.sandbox ? [spec, sandboxDocument()] : [spec]);
   if (cors) app.use(cors);
 
   // Each API surface is one pipeline in the fixed order of express-openapi-validator's
@@ -63,7 +66,7 @@ export function createApp(options: AppOptions): Express {
   if (sandbox) {
     // Built on the first /__sandbox request: its validator's set-up (Ajv compiling, ~90 ms)
     // stays off the start-up path, and servers whose tests never steer it never pay it.
-    const sandboxPipeline = lazily(() => [apiValidator(sandboxSpec(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);
+    const sandboxPipeline = lazily(() => [apiValidator(sandboxDocument(), { validateResponses }), sandboxRoutes(sandbox, options.store, spec)]);
     // --public-namespaces: creating a namespace is the one request let in without a token.
     const sandboxAuth = sandbox.publicNamespaces ? allowAnonymous(auth, isPublicCreate) : auth;
     app.use(surface('/__sandbox/', [jsonBody, sandboxAuth, sandboxPipeline]));

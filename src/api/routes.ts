@@ -1,12 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { operations } from 'oauth-apps-api-client';
 import { DuplicateClientIdError, type Metadata, type OauthAppStore } from '../store/types.js';
-import { requestNamespace } from './auth.js';
-import { ApiError } from './errors.js';
-import { checkLimits } from './limits.js';
-import { byOperationId } from './operations.js';
-import { present } from './present.js';
-import type { JsonBody } from './typed.js';
+import { requestNamespace } from '../http/auth.js';
+import { ApiError } from '../http/errors.js';
+import { checkLimits } from '../http/limits.js';
+import { byOperationId } from '../http/operations.js';
+import { present } from '../http/present.js';
+import type { JsonBody } from '../http/typed.js';
 
 type Query<K extends keyof operations> = NonNullable<operations[K]['parameters']['query']>;
 type Body<K extends keyof operations> = JsonBody<operations[K]>;
