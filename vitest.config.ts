@@ -27,7 +27,7 @@ const mswProblem = mswRuntimeProblem();
 // runs (npm run dev included), and together they take most of the suite's time. They run in a project of their own,
 // `e2e` (`npm run test:e2e`), so that `npm test` answers in minutes; CI (.ci/run) runs both.
 // They need no PostgreSQL: packaging and pages do not depend on the backend.
-export const e2eFiles = ['test/setups/**/*.test.ts', 'test/packages.test.ts', 'test/docs/browser.test.ts', 'test/browser/**/*.test.ts', 'test/dev/**/*.test.ts'];
+export const e2eFiles = ['test/setups/**/*.test.ts', 'test/packages.test.ts', 'test/docs/browser.test.ts', 'test/docs/console.test.ts', 'test/browser/**/*.test.ts', 'test/dev/**/*.test.ts'];
 
 export default defineConfig(async () => {
   if (mswProblem) console.warn(`\n!! test/frontend/msw.example.test.ts is left out: ${mswProblem}\n`);
