@@ -3,7 +3,7 @@
  * one run on this machine, plus scaling, cold start and memory. Prints figures and ratios;
  * asserts nothing (targets are marked, never enforced by a test).
  *
- *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|cold|first-calls|in-process|profile|scaling]
+ *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|journal|cold|first-calls|in-process|profile|scaling]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -115,11 +115,58 @@ async function main() {
 
   const only = flags.only as string | undefined;
   if (!only || only === 'throughput') await throughput();
+  if (!only || only === 'journal') await journalCost();
   if (!only || only === 'cold') await coldStart();
   if (!only || only === 'first-calls') await firstCalls();
   if (!only || only === 'in-process') await inProcess();
   if (!only || only === 'profile') await profileSummary();
   if (!only || only === 'scaling') await scaling();
+}
+
+/**
+ * The request journal's cost: the reference server with its journal on (default, 1 000 entries
+ * per namespace) and off (--journal-size 0), alternated, on SQLite and (with --postgres) on
+ * PostgreSQL, where each response waits for its entry's batch to be written.
+ */
+async function journalCost() {
+  // A database of its own per server: two processes on one SQLite file would wait on each other's locks.
+  const databases = (backend: string) =>
+    (['on', 'off'] as const).map((mode) => {
+      if (backend === 'SQLite') return `sqlite:${join(dir, `journal-${mode}.db`)}`;
+      const url = new URL(pgUrl!);
+      url.searchParams.set('schema', `bench_journal_${mode}_${Date.now()}`);
+      return url.toString();
+    });
+  log('| backend | scenario | journal on req/s | off req/s | on / off | on p99 ms | off p99 ms | target |');
+  log('|---|---|---:|---:|---:|---:|---:|---|');
+  for (const backend of pgUrl ? ['SQLite', 'PostgreSQL'] : ['SQLite']) {
+    const [onUrl, offUrl] = databases(backend) as [string, string];
+    await populate(onUrl, 100);
+    await populate(offUrl, 100);
+    const servers = [
+      { ...(await reference(onUrl)), name: 'on' },
+      { ...(await start('off', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', offUrl, '--no-seed', '--journal-size', '0'], '/healthz')), name: 'off' },
+    ];
+    try {
+      const ids = new Map<string, string>();
+      for (const s of servers) ids.set(s.name, (await getJson<{ data: { id: string }[] }>(`${s.url}/v1/oauth-apps`)).data[0]!.id);
+      const byId = (s: Running) => `${s.url}/v1/oauth-apps/${ids.get(s.name)}`;
+      const results = await compare(servers, {
+        'GET by id': (s) => ({ url: byId(s), headers: auth }),
+        PATCH: (s) => ({ url: byId(s), method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
+      });
+      for (const [sc, r] of Object.entries(results)) {
+        const share = r.on!.rps / r.off!.rps;
+        const target = sc === 'GET by id' ? `≥ 0.90× ${share >= 0.9 ? '✓' : '✗'}` : '—';
+        log(`| ${backend} | ${sc} | ${fmt(r.on!.rps)} | ${fmt(r.off!.rps)} | ${fmt(share, 2)}× | ${fmt(r.on!.p99, 2)} | ${fmt(r.off!.p99, 2)} | ${target} |`);
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      if (backend === 'PostgreSQL') for (const url of [onUrl, offUrl]) await dropSchema(url);
+    }
+  }
+  if (!pgUrl) log('(PostgreSQL: run with --postgres)');
+  log();
 }
 
 /** 1. Throughput: bare Express vs reference (SQLite, and PostgreSQL if asked) vs Prism. */

@@ -41,7 +41,10 @@ function describeRequest({ root, path, item, method, operation, resolve }) {
   const query = [];
   for (const p of parameters) {
     const value = parameterExample(p, resolve);
-    if (p.in === 'path') pathParams.push({ name: p.name, value, creator: value === undefined ? creatorOf(root, path) : undefined });
+    if (p.in === 'path') {
+      const numeric = ['integer', 'number'].includes(resolve(p.schema)?.type);
+      pathParams.push({ name: p.name, value, numeric, creator: value === undefined ? creatorOf(root, path) : undefined });
+    }
     else if (p.in === 'query' && value !== undefined) query.push({ name: p.name, value, json: Boolean(p.content) });
   }
   const media = resolve(operation.requestBody)?.content?.['application/json'];
@@ -60,10 +63,11 @@ function parameterExample(p, resolve) {
   return resolve(p.schema)?.example;
 }
 
-/** For an ID with no example: the operation that creates one (POST on the parent path), named in the sample. */
+/** For an ID with no example: the operation that creates one (POST on the parent path), or else lists them (GET), named in the sample. */
 function creatorOf(root, path) {
   const parent = path.replace(/\/\{[^}]+\}$/, '');
-  return root.paths?.[parent]?.post?.operationId ? `POST ${parent}` : undefined;
+  if (root.paths?.[parent]?.post?.operationId) return `POST ${parent}`;
+  return root.paths?.[parent]?.get?.operationId ? `GET ${parent}` : undefined;
 }
 
 const envName = (name) => name.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
@@ -104,7 +108,7 @@ function typescriptSample(request, { baseUrl, clientPackage, clientFactory, clie
   const known = request.pathParams.filter((p) => p.value !== undefined);
   const unknown = request.pathParams.filter((p) => p.value === undefined);
   if (request.pathParams.length) {
-    const entries = [...known.map((p) => `${key(p.name)}: ${inline(p.value)}`), ...unknown.map((p) => `${key(p.name)}: process.env.${envName(p.name)}!`)];
+    const entries = [...known.map((p) => `${key(p.name)}: ${inline(p.value)}`), ...unknown.map((p) => `${key(p.name)}: ${p.numeric ? `Number(process.env.${envName(p.name)})` : `process.env.${envName(p.name)}!`}`)];
     params.push(`path: { ${entries.join(', ')} },`);
   }
   if (request.query.length) {

@@ -16,7 +16,8 @@ export interface paths {
         /**
          * Reset to the seed state
          * @description Deletes every OAuth app and loads the seed data again (the `--seed` file, or the
-         *     bundled fixture), and clears every fault. Use it between test cases for isolation.
+         *     bundled fixture), and clears every fault and the request journal. Use it between test
+         *     cases for isolation.
          */
         post: operations["resetSandbox"];
         delete?: never;
@@ -187,6 +188,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sandbox/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List journaled requests
+         * @description The request journal of this namespace (the default one for the server's token), newest
+         *     first: every `/v1` request the sandbox answered with this namespace's token, whoever
+         *     answered it (the operation, a `Prefer` steering, a fault, the validator refusing it, an
+         *     unknown route). Secrets never enter it: no header is kept, and every `client_secret`
+         *     (in a request or a response, even one sent with `truncate_secrets=false`) reads
+         *     `**********`. A request whose token is refused (a 401) opens no namespace and is not
+         *     journaled.
+         *
+         *     The journal keeps the newest `--journal-size` entries per namespace (default 1,000;
+         *     `0` turns it off). On PostgreSQL it lives in the database: an entry is written before
+         *     its response is sent, so it can be read at once through any instance. A reset clears it.
+         *
+         *     To follow it, poll with `since` set to the newest id seen (`oauth-apps-api tail` does).
+         */
+        get: operations["listRequests"];
+        put?: never;
+        post?: never;
+        /**
+         * Clear the journal
+         * @description Removes every entry of this namespace's journal (a reset does too).
+         */
+        delete: operations["clearRequests"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sandbox/requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the journal entry. */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get one journaled request
+         * @description One entry of this namespace's journal; an entry of another namespace is a 404.
+         */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sandbox/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Coverage of the contract by the journal
+         * @description For every operation of the contract and every status it documents, how many of this
+         *     namespace's journaled requests got it; statuses answered that the spec does not
+         *     document (and requests to unknown routes) are listed apart. Counts cover the entries
+         *     the journal still holds (the newest `--journal-size`).
+         */
+        get: operations["getCoverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -342,6 +425,106 @@ export interface components {
              * @constant
              */
             deleted: true;
+        };
+        /**
+         * @description An HTTP method, in upper case.
+         * @enum {string}
+         */
+        HttpMethod: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+        /**
+         * @description One request the sandbox answered under `/v1`, as journaled. Secrets are masked: every
+         *     `client_secret` reads `**********`, and no header (so no token) is kept.
+         */
+        RequestEntry: {
+            /** @description The entry's id; later entries have higher ids (the `since` filter reads it). */
+            id: number;
+            /**
+             * Format: date-time
+             * @description When the request arrived.
+             */
+            time: string;
+            /** @description The contract operation the request was, or null for a route the contract does not have. */
+            operation_id: components["schemas"]["OperationId"] | null;
+            /** @description The HTTP method. */
+            method: string;
+            /** @description The path, without the query string. */
+            path: string;
+            /** @description The query string's parameters as sent (before coercion); a repeated one is a list. */
+            query: {
+                [key: string]: string | string[];
+            };
+            /** @description What the request carried. */
+            request: {
+                /** @description The JSON body as parsed, `client_secret` masked; absent when there was none. */
+                body?: unknown;
+            };
+            /** @description What the request was answered. */
+            response: {
+                /** @description The response status. */
+                status: number;
+                /** @description The JSON response body, `client_secret` masked; absent when there was none. */
+                body?: unknown;
+            };
+            /** @description Time from the request's arrival to its response, in milliseconds. */
+            duration_ms: number;
+            /** @description What decided the answer instead of the stateful server alone, if anything. */
+            steered_by: ("prefer" | "fault") | null;
+            /** @description For a refused request (a 4xx or 5xx), the summary of its error body. */
+            summary?: string;
+            /** @description For a refused request whose error body has them, its reasons by field, as in the 422 body. */
+            validation_errors?: {
+                [key: string]: string[];
+            };
+        };
+        /** @description Journal entries. */
+        RequestEntryList: {
+            /** @description The entries, newest first. */
+            data: components["schemas"]["RequestEntry"][];
+        };
+        /** @description How many journal entries were removed. */
+        RequestsCleared: {
+            /** @description The number of entries removed. */
+            deleted: number;
+        };
+        /** @description How many journaled requests got one status. */
+        StatusCount: {
+            /** @description The response status. */
+            status: number;
+            /** @description The number of journaled requests answered with it. */
+            count: number;
+        };
+        /** @description One operation's documented statuses and how often each was answered. */
+        OperationCoverage: {
+            operation_id: components["schemas"]["OperationId"];
+            method: components["schemas"]["HttpMethod"];
+            /** @description The operation's path template. */
+            path: string;
+            /** @description Every status the operation documents, in order, with its count (0 when never answered). */
+            statuses: components["schemas"]["StatusCount"][];
+        };
+        /** @description A status answered that the contract does not document for the request's operation (or an unknown route's). */
+        UndocumentedStatus: {
+            /** @description The operation, or null for requests to a route the contract does not have. */
+            operation_id: components["schemas"]["OperationId"] | null;
+            /** @description The response status. */
+            status: number;
+            /** @description The number of journaled requests answered with it. */
+            count: number;
+        };
+        /** @description The contract's operation × documented status pairs, and how many of them the journal shows answered. */
+        Coverage: {
+            /** @description The journal entries counted. */
+            requests: number;
+            /** @description The number of operation × documented status pairs. */
+            documented: number;
+            /** @description The pairs answered at least once. */
+            covered: number;
+            /** @description covered / documented, in percent (one decimal). */
+            percent: number;
+            /** @description Every operation of the contract. */
+            operations: components["schemas"]["OperationCoverage"][];
+            /** @description Statuses answered that the contract does not document, by operation. */
+            undocumented: components["schemas"]["UndocumentedStatus"][];
         };
         /** @description The body of every error response. */
         Error: {
@@ -818,6 +1001,132 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only requests of this operation.
+                 * @example updateOauthApp
+                 */
+                operation_id?: components["schemas"]["OperationId"];
+                /**
+                 * @description Only requests with this HTTP method.
+                 * @example PATCH
+                 */
+                method?: components["schemas"]["HttpMethod"];
+                /**
+                 * @description Only requests answered with this status.
+                 * @example 200
+                 */
+                status?: number;
+                /**
+                 * @description Only requests to exactly this path (without its query string).
+                 * @example /v1/oauth-apps
+                 */
+                path?: string;
+                /**
+                 * @description Only requests journaled after the entry with this id.
+                 * @example 41
+                 */
+                since?: number;
+                /**
+                 * @description At most this many entries (default 100).
+                 * @example 10
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching entries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestEntryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    clearRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many entries were removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestsCleared"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the journal entry. */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestEntry"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCoverage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The coverage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coverage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -35,6 +35,11 @@ const redocOptions = config.openapi ?? {};
 const bundle = (api, ext) => join(dirname(config.apis[api]['x-openapi-ts'].output), `${basename(config.apis[api].root).replace(/\.ya?ml$/, '')}.${ext}`);
 const work = mkdtempSync(join(tmpdir(), 'oauth-apps-docs-'));
 mkdirSync(outDir, { recursive: true });
+// The console's copies: each bundle as the API is, before the guides and console links below.
+const consoleApis = pages.map((page) => {
+  const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
+  return { name: page.api, spec: consoleSpec(spec, { referencePage: page.output, routes: operationRoutes(spec), prefer: page.prefer }) };
+});
 try {
   // The pages render at once (each a Redocly CLI process): `npm run dev` waits for them.
   const built = await Promise.all(chosen.map(async (page) => {
@@ -67,12 +72,7 @@ try {
     return `${output}: ${Math.round(statSync(output).size / 1024)} KiB, ${Object.keys(operationRoutes(spec)).length} operations`;
   }));
   console.log(built.join('\n'));
-  // The console shows both APIs whichever pages were rebuilt (it takes a fraction of a second):
-  // each as its bundle is, before the guides and the console links the pages add.
-  const consoleApis = pages.map((page) => {
-    const spec = JSON.parse(readFileSync(bundle(page.api, 'json'), 'utf8'));
-    return { name: page.api, spec: consoleSpec(spec, { referencePage: page.output, routes: operationRoutes(spec), prefer: page.prefer }) };
-  });
+  // The console shows both APIs, whichever pages were rebuilt.
   const output = join(outDir, consolePage);
   console.log(`${output}: ${Math.round(buildConsole(output, consoleApis) / 1024)} KiB, the console of both APIs`);
 } finally {

@@ -4,15 +4,25 @@
 //
 //   npm run diff                                   openapi/ against openapi/released/openapi.yaml
 //   npm run diff -- --base A.yaml --revision B.yaml
+//   npm run diff -- --usage DIR                    the recorded usage read (default usage/)
+//
+// Beside the diff's verdict it replays the usage files committed under usage/ (one per
+// consumer: src/usage/format.ts) against the revision and says which breaking changes touch
+// recorded usage and which touch none; a change the diff rates safe that breaks a recorded
+// exchange fails the gate like a breaking one.
 //
 // The functions are also used by scripts/release.ts and by the gate's tests.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
+import { loadSpecFile } from '../src/http/validator.js';
+import { checkUsage } from '../src/usage/check.js';
+import { readUsageFile, type UsageFile } from '../src/usage/format.js';
+import { formatUsageImpact, usageImpact, type UsageImpact } from '../src/usage/gate.js';
 
 export type Impact = 'major' | 'minor' | 'patch';
 const rank: Record<Impact | 'none', number> = { none: 0, patch: 1, minor: 2, major: 3 };
@@ -193,14 +203,53 @@ function redocly(args: string[]): string {
   }
 }
 
+/** The usage files of a directory (every *.json), none when it does not exist. */
+export function readUsageDir(dir: string): { file: string; usage: UsageFile }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => ({ file: join(dir, f), usage: readUsageFile(join(dir, f)) }));
+}
+
+/** Which findings touch the recorded usage, replayed against the revision file. */
+export async function usageOfRevision(d: ContractDiff, revision: string, usage: { file: string; usage: UsageFile }[]) {
+  const report = await checkUsage(await loadSpecFile(revision), usage, 'the revision');
+  return { report, impact: usageImpact(d.findings, report) };
+}
+
+/**
+ * The usage gate: a change the diff rated safe (or a reviewer accepted) that breaks a recorded
+ * exchange needs a major version as a breaking change does; a breaking change no recorded
+ * usage meets still needs one too (gate() says so): shipping it without is a reviewed
+ * decision, made in accepted-changes.yaml, which the "no recorded usage" line informs.
+ */
+export function usageGate(d: ContractDiff, impact: UsageImpact<Finding>): { ok: boolean; reason?: string } {
+  const surprising = [...impact.unrated, ...impact.used.filter((u) => u.finding.accepted).flatMap((u) => u.breaks)];
+  if (!surprising.length || parseVersion(d.revisionVersion)[0] > parseVersion(d.baseVersion)[0]) return { ok: true };
+  const consumers = [...new Set(surprising.map((b) => b.consumer))].join(', ');
+  return { ok: false, reason: `${surprising.length} recorded exchange(s) of ${consumers} break on changes rated safe or accepted by review: undo them, or release them as ${nextVersion(d.baseVersion, 'major')}.` };
+}
+
 async function main() {
-  const { values } = parseArgs({ options: { base: { type: 'string' }, revision: { type: 'string' }, accepted: { type: 'string' } } });
+  const { values } = parseArgs({ options: { base: { type: 'string' }, revision: { type: 'string' }, accepted: { type: 'string' }, usage: { type: 'string' } } });
   const bundled = values.revision ? undefined : bundleApi();
   try {
-    const d = diffContracts(values.base ?? releasedSpec, values.revision ?? bundled!.file, readAccepted(values.accepted));
+    const revision = values.revision ?? bundled!.file;
+    const d = diffContracts(values.base ?? releasedSpec, revision, readAccepted(values.accepted));
+    const usageDir = values.usage ?? 'usage';
+    const usage = readUsageDir(usageDir);
     const verdict = gate(d);
-    console.log(`${formatDiff(d)}\n\n${verdict.ok ? '✓' : '✗'} ${verdict.reason}`);
-    process.exitCode = verdict.ok ? 0 : 1;
+    const out = [formatDiff(d)];
+    let usageVerdict: { ok: boolean; reason?: string } = { ok: true };
+    if (usage.length) {
+      const { report, impact } = await usageOfRevision(d, revision, usage);
+      out.push(formatUsageImpact(impact, report, `${usageDir}/`));
+      usageVerdict = usageGate(d, impact);
+    } else out.push(`Recorded usage: none (no usage files in ${usageDir}/), so no change is known to touch a consumer.`);
+    out.push(`${verdict.ok ? '✓' : '✗'} ${verdict.reason}${usageVerdict.reason ? `\n✗ ${usageVerdict.reason}` : ''}`);
+    console.log(out.join('\n\n'));
+    process.exitCode = verdict.ok && usageVerdict.ok ? 0 : 1;
   } finally {
     bundled?.cleanup();
   }

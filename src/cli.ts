@@ -25,6 +25,19 @@ Usage:
                                             in a namespace of the suite's own (deleted at the end), or
                                             named as not reached; --no-steer asks the sandbox for nothing;
                                             --reporter junit also writes JUnit XML to FILE for CI
+  oauth-apps-api coverage --base-url URL [--token T] [--min PERCENT] [--reporter junit --output FILE]
+                                            the operation x documented status pairs the sandbox's
+                                            request journal shows answered; exits 1 under --min
+  oauth-apps-api tail --base-url URL [--token T] [--operation ID]
+                                            prints each request the sandbox answers, as it happens
+  oauth-apps-api record <upstream-url> [--port 4010] [--out DIR] [--max-requests N] [--keep-secrets]
+                                            a recording proxy in front of a real service: writes
+                                            DIR/seed.json (the apps seen, for serve --seed) and
+                                            DIR/usage.json (the exchanges); record --help says more
+  oauth-apps-api usage check --spec CANDIDATE [--reporter junit --output FILE] USAGE_FILE…
+                                            replay recorded usage against a candidate spec: each break
+                                            per consumer (an operation, status, request or response field
+                                            a consumer used that the candidate drops); exit 1 on any break
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
                                             reference server (in-memory SQLite, or DATABASE_URL)
@@ -57,12 +70,29 @@ Options of serve (each also an environment variable):
                                          anyone may create a namespace without a token (the docs
                                          console's readers, /docs/try): seeded, 1 h unused, 3 per
                                          client address, 100 in all; nothing else is opened
+  --journal-size <n>     JOURNAL_SIZE    requests kept per namespace in the sandbox's request
+                                         journal (GET /__sandbox/requests; default 1000, 0 = off)
   --no-response-validation               skip checking responses against the spec
                                          (the default when NODE_ENV=production)
   -h, --help
 `;
 
+// Commands in modules of their own (src/cli/), each with its own options and usage.
+// Commands with options of their own parse them in their own module, loaded when they run.
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number | void>>> = {
+  coverage: async () => (await import('./cli/coverage.js')).run,
+  tail: async () => (await import('./cli/tail.js')).run,
+  usage: async () => (await import('./usage/command.js')).usageCommand,
+  record: async () => (await import('./record/command.js')).recordCommand,
+};
+
 async function main(argv: string[]) {
+  const own = argv[0] === undefined ? undefined : COMMANDS[argv[0]];
+  if (own) {
+    const code = await (await own())(argv.slice(1));
+    if (typeof code === 'number') process.exitCode = code;
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -81,6 +111,7 @@ async function main(argv: string[]) {
       'max-namespaces': { type: 'string' },
       'namespace-ttl': { type: 'string' },
       'public-namespaces': { type: 'boolean' },
+      'journal-size': { type: 'string' },
       'cors-origin': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       dynamic: { type: 'boolean' },
@@ -155,6 +186,7 @@ async function main(argv: string[]) {
     sandbox: !values['no-sandbox'],
     maxNamespaces: positiveInteger('--max-namespaces', values['max-namespaces'] ?? env.MAX_NAMESPACES),
     namespaceTtlMs: mapDefined(positiveInteger('--namespace-ttl', values['namespace-ttl'] ?? env.NAMESPACE_TTL), (s) => s * 1000),
+    journalSize: wholeNumber('--journal-size', values['journal-size'] ?? env.JOURNAL_SIZE),
     corsOrigins,
     publicNamespaces,
   });
@@ -216,6 +248,12 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   return n;
 }
 
+function wholeNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 1_000_000) throw new UsageError(`invalid ${name} '${value}' (a whole number from 0 to 1000000)`);
+  return Number(value);
+}
+
 const mapDefined = <T, U>(value: T | undefined, f: (v: T) => U): U | undefined => (value === undefined ? undefined : f(value));
 
 function corsOption(value: string): CorsOrigins {
@@ -233,6 +271,10 @@ function parsePort(value: string | undefined, fallback: number): number {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if ((err as Error).name === 'CommandUsageError') {
+    process.stderr.write(`oauth-apps-api: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`oauth-apps-api: ${(err as Error).message}\n\n${HELP}`);
     process.exit(2);

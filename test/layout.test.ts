@@ -13,7 +13,7 @@ const layers: string[][] = [
   ['api', 'sandbox', 'journal'],
   ['app'],
   ['contract', 'fuzz', 'usage', 'record', 'client', 'prism.ts'],
-  ['testing', 'dev', 'cli', 'cli.ts'],
+  ['testing', 'vitest', 'dev', 'cli', 'cli.ts'],
 ];
 const layerOf = (top: string) => layers.findIndex((names) => names.includes(top));
 

@@ -262,6 +262,15 @@ describe.skipIf(onPostgres)('packed packages, installed into empty projects (onc
       expect(stdout).toContain('--database-url');
     }, 240_000);
 
+    it('ships the usage schema (oauth-apps-api/usage.schema.json) and runs `npx oauth-apps-api usage check` on the shipped fixture', async () => {
+      const dir = await kitProject;
+      const { stdout: resolved } = await exec(process.execPath, ['-p', "require.resolve('oauth-apps-api/usage.schema.json')"], { cwd: dir });
+      expect(JSON.parse(readFileSync(resolved.trim(), 'utf8')).properties.format.const).toBe('oauth-apps-api/usage');
+      const kit = join('node_modules', 'oauth-apps-api');
+      const { stdout } = await exec('npx', ['--no-install', 'oauth-apps-api', 'usage', 'check', '--spec', join(kit, 'build', 'docs', 'openapi.yaml'), join(kit, 'fixtures', 'usage', 'web-app.json')], { cwd: dir });
+      expect(stdout).toContain('web-app: 5 exchange(s), no break');
+    }, 240_000);
+
     it('serves from `npx oauth-apps-api serve`: data in memory (no file written), docs and spec included', async () => {
       const dir = await kitProject;
       const env = { ...process.env };

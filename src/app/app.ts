@@ -7,7 +7,7 @@ import { sandboxRoutes } from '../sandbox/routes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { loadSpec, type OpenApiDocument } from '../spec/index.js';
 import { StoreUnavailableError, type OauthAppStore } from '../store/types.js';
-import { allowAnonymous, bearerAuth } from '../http/auth.js';
+import { allowAnonymous, bearerAuth, tokenNamespace } from '../http/auth.js';
 import { jsonBody } from '../http/body.js';
 import { corsHandler, type CorsOrigins } from '../http/cors.js';
 import { ApiError, errorHandler, notFound } from '../http/errors.js';
@@ -52,10 +52,14 @@ export function createApp(options: AppOptions): Express {
   // The validator (validator.ts) is built once per spec and process, shared by every app.
   const sandbox = options.sandbox;
   // With the sandbox on, a token other than the server's may open a namespace.
-  const auth = bearerAuth(options.token, sandbox && ((digest) => sandbox.namespaces.resolve(digest)));
+  const namespaceOf = sandbox && ((digest: Buffer) => sandbox.namespaces.resolve(digest));
+  const auth = bearerAuth(options.token, namespaceOf);
   const validator = apiValidator(spec, { validateResponses });
   app.use(
     surface('/v1/', [
+      // The journal records whatever answers from here on (the body parser, steering, a fault,
+      // the validator, the handler), in the namespace the token opens; a 401 opens none.
+      ...(sandbox?.journal.enabled ? [sandbox.journal.step(log, tokenNamespace(options.token, namespaceOf))] : []),
       jsonBody,
       auth,
       ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),

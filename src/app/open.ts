@@ -31,6 +31,8 @@ export interface OpenConfig extends ApiDocuments {
   publicNamespaces?: SandboxOptions['publicNamespaces'];
   /** The clock of namespace expiry (tests inject one). */
   now?: () => number;
+  /** Request journal entries kept per namespace (default 1 000; 0 turns the journal off). */
+  journalSize?: number;
   /** Browser origins allowed by CORS: `'*'` (default), a list, or `'none'`. */
   corsOrigins?: CorsOrigins;
 }
@@ -55,9 +57,10 @@ export interface OpenedApp {
  */
 export async function openApp(config: OpenConfig): Promise<OpenedApp> {
   const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
-  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now, publicNamespaces: config.publicNamespaces });
+  const sandbox = new Sandbox(store, { seed: config.seed, namespaceTtlMs: config.namespaceTtlMs, maxNamespaces: config.maxNamespaces, now: config.now, publicNamespaces: config.publicNamespaces, journalSize: config.journalSize });
   const close = async () => {
     sandbox.stop();
+    await sandbox.journal.flush(); // entries of the last requests, before the database closes
     await store.close();
   };
   let seeded: number;

@@ -10,6 +10,7 @@ import { bundle, clearPluginsCache, getLineColLocation, lint, loadConfig, string
 import openapiTS, { astToString } from 'openapi-typescript';
 import YAML from 'yaml';
 import type { OpenApiDocument } from '../spec/index.js';
+import { copyGenerated } from '../../packages/client/copy-generated.mjs';
 
 /** An API of redocly.yaml that names its types file, and the files `npm run generate` makes for it. */
 export interface GeneratedApi {
@@ -75,6 +76,8 @@ export async function bundleSpecs(apis = generatedApis()): Promise<SpecBuild> {
     if (await writeIfChanged(api.json, JSON.stringify(doc, null, 2))) written.push(api.json);
     if (await writeIfChanged(api.yaml, stringifyYaml(doc, { lineWidth: -1 }))) written.push(api.yaml);
   }
+  // The server reads the bundles through the client package, whose copy follows generated/.
+  if (written.length) copyGenerated();
   const documents = Object.fromEntries(bundled.map(({ api, doc }) => [api.name, doc]));
   return { ok: true, documents, written, warnings, ms: { lint: lintMs, bundle: performance.now() - t } };
 }
@@ -86,6 +89,7 @@ export async function generateTypes(apis = generatedApis()): Promise<string[]> {
     const ast = await openapiTS(pathToFileURL(api.json));
     if (await writeIfChanged(api.types, HEADER + astToString(ast))) written.push(api.types);
   }
+  if (written.length) copyGenerated();
   return written;
 }
 

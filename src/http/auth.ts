@@ -42,17 +42,43 @@ const unauthorized = () =>
  * the sandbox is on).
  */
 export function bearerAuth(token: string, namespaceOf?: (digest: Buffer) => Promise<string | undefined>): RequestHandler {
-  const expected = tokenDigest(token);
+  const given = presented(token);
   return (req, res, next) => {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!match) return next(unauthorized());
-    const given = tokenDigest(match[1]!);
-    if (timingSafeEqual(given, expected)) return next();
+    const digest = given(req);
+    if (digest === undefined) return next(unauthorized());
+    if (digest === SERVER_TOKEN) return void ((res.locals.namespace = DEFAULT_NAMESPACE), next());
     if (!namespaceOf) return next(unauthorized());
-    namespaceOf(given).then((namespace) => {
+    namespaceOf(digest).then((namespace) => {
       if (namespace === undefined) return next(unauthorized());
       res.locals.namespace = namespace;
       next();
     }, next);
+  };
+}
+
+/**
+ * The namespace a request's token opens (undefined: none), as bearerAuth decides it but
+ * without answering: for the journal, of a request refused before its token was checked.
+ */
+export function tokenNamespace(token: string, namespaceOf?: (digest: Buffer) => Promise<string | undefined>) {
+  const given = presented(token);
+  return async (req: Request): Promise<string | undefined> => {
+    const digest = given(req);
+    if (digest === undefined) return undefined;
+    if (digest === SERVER_TOKEN) return DEFAULT_NAMESPACE;
+    return namespaceOf?.(digest);
+  };
+}
+
+const SERVER_TOKEN = Symbol('the server token');
+
+/** The bearer token's digest, SERVER_TOKEN when it is the server's, undefined when there is none. */
+function presented(token: string) {
+  const expected = tokenDigest(token);
+  return (req: Request): Buffer | typeof SERVER_TOKEN | undefined => {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (!match) return undefined;
+    const given = tokenDigest(match[1]!);
+    return timingSafeEqual(given, expected) ? SERVER_TOKEN : given;
   };
 }

@@ -40,6 +40,7 @@
  * documented order (metadata → security (off: bearerAuth does it) → request → response); only
  * the four promise hops and Express layers between the stages are gone.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AjvOptions } from 'express-openapi-validator/dist/framework/ajv/options.js';
@@ -313,4 +314,20 @@ export function sharingCompiles<A extends SchemaRegistry>(ajv: A): A {
 interface SchemaRegistry {
   getSchema(key: string): unknown;
   addSchema(schema: unknown, key?: string): unknown;
+}
+
+// --- A spec file, as eov reads one. --------------------------------------------------------------
+/**
+ * Reads an OpenAPI file (JSON or YAML). A file whose `$ref`s all point inside it is taken as
+ * it is (its components keep their names, so locations read `#/components/schemas/…`); one
+ * split over several files is resolved by eov's own loader, dereferenced (eov's bundle mode
+ * leaves references to other files' parts that its own route discovery cannot follow).
+ */
+export async function loadSpecFile(file: string): Promise<OpenApiDocument> {
+  const text = readFileSync(file, 'utf8');
+  const doc = (file.endsWith('.json') ? JSON.parse(text) : (await import('yaml')).parse(text)) as OpenApiDocument;
+  if (!doc || typeof doc !== 'object' || !doc.paths) throw new Error(`${file} is not an OpenAPI document (it has no paths)`);
+  if (!/"\$ref":"(?!#)/.test(JSON.stringify(doc))) return doc;
+  const loaded = await new OpenApiSpecLoader({ apiDoc: file as never, validateApiSpec: false, $refParser: { mode: 'dereference' } }).load();
+  return loaded.apiDoc as unknown as OpenApiDocument;
 }

@@ -5,6 +5,7 @@ import { ApiError } from '../http/errors.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { operationMatcher } from '../spec/operations.js';
 import { exampleResponses } from './examples.js';
+import type { JournalLocals } from '../journal/entry.js';
 import type { FaultRegistry } from './faults.js';
 import { parsePrefer } from './prefer.js';
 
@@ -23,13 +24,17 @@ export function sandboxSteering(spec: OpenApiDocument, faults: FaultRegistry): R
     if (req.headers.prefer === undefined && !faults.mayHave(namespace)) return next();
     const op = match(req.method, req.baseUrl + req.path); // mounted on /v1: req.path is relative
     if (!op) return next();
+    const locals = res.locals as JournalLocals; // what the journal says answered the request
+    locals.operationId = op.operationId;
     const pref = parsePrefer(req.get('prefer'));
+    if ('errors' in pref || pref.code !== undefined || pref.example !== undefined || pref.delayMs !== undefined) locals.steeredBy = 'prefer';
     if ('errors' in pref) throw ApiError.validation({ Prefer: pref.errors });
     if (pref.code !== undefined && !op.statuses.includes(String(pref.code))) {
       throw ApiError.validation({ Prefer: [`code ${pref.code} is not documented for ${op.operationId} (documented: ${op.statuses.join(', ')})`] });
     }
     // A Prefer that names the answer (code or example) overrides faults, as a test asked for it.
     const fault = pref.code === undefined && pref.example === undefined ? await faults.take(namespace, op.operationId) : undefined;
+    if (fault) locals.steeredBy = 'fault';
     const delay = (pref.delayMs ?? 0) + (fault?.delay_ms ?? 0);
     if (delay > 0) await sleep(delay);
 

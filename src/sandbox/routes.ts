@@ -6,6 +6,8 @@ import { checkLimits } from '../http/limits.js';
 import { byOperationId, type OperationHandler } from '../http/operations.js';
 import { present } from '../http/present.js';
 import type { JsonBody } from '../http/typed.js';
+import { coverageOf } from '../journal/coverage.js';
+import type { JournalFilter } from '../journal/journal.js';
 import type { OpenApiDocument } from '../spec/index.js';
 import { operationsById } from '../spec/operations.js';
 import { DEFAULT_NAMESPACE, type OauthAppStore } from '../store/types.js';
@@ -81,6 +83,19 @@ export function sandboxRoutes(sandbox: Sandbox, store: OauthAppStore, contract: 
       }
       res.json({ deleted: 1 });
     },
+
+    // The journal of the request's namespace only (see src/journal).
+    listRequests: async (req, res) => void res.json({ data: await sandbox.journal.list(requestNamespace(res), req.query as JournalFilter) }),
+
+    getRequest: async (req, res) => {
+      const entry = await sandbox.journal.get(requestNamespace(res), Number(req.params.request_id));
+      if (!entry) throw new ApiError(404, `Not found: no journaled request with ID ${req.params.request_id}.`);
+      res.json(entry);
+    },
+
+    clearRequests: async (_req, res) => void res.json({ deleted: await sandbox.journal.clear(requestNamespace(res)) }),
+
+    getCoverage: async (_req, res) => void res.json(coverageOf(contract, await sandbox.journal.counts(requestNamespace(res)))),
 
     // Without a token (let in only with --public-namespaces): the server's seed, under the public caps.
     createNamespace: publicOr(sandbox, serverTokenOnly(async (req, res) => {

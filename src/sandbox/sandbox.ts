@@ -1,4 +1,5 @@
 import { DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type OauthAppStore } from '../store/types.js';
+import { DEFAULT_JOURNAL_SIZE, Journal } from '../journal/journal.js';
 import { FaultRegistry } from './faults.js';
 import { DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_TTL_MS, Namespaces, type NamespaceCreated } from './namespaces.js';
 import { DEFAULT_PUBLIC_NAMESPACES, PublicNamespaces, type PublicNamespaceSettings } from './public.js';
@@ -16,10 +17,12 @@ export interface SandboxOptions {
   now?: () => number;
   /** `--public-namespaces`: anyone may create a namespace without a token, under these caps (default off). */
   publicNamespaces?: boolean | Partial<PublicNamespaceSettings>;
+  /** Journal entries kept per namespace (default 1 000; 0: no journal). */
+  journalSize?: number;
 }
 
 /**
- * The sandbox's state: the seeds to reset to, the faults, the namespaces. Every operation
+ * The sandbox's state: the seeds to reset to, the faults, the namespaces, the request journal. Every operation
  * names its namespace; DEFAULT_NAMESPACE is the server token's.
  */
 export class Sandbox {
@@ -27,6 +30,7 @@ export class Sandbox {
   readonly namespaces: Namespaces;
   /** Present only with `publicNamespaces`: creates a namespace for a request without a token. */
   readonly publicNamespaces: PublicNamespaces | undefined;
+  readonly journal: Journal;
   /** The default namespace's seed; lives in memory, as given at start or replaced since. */
   private seed: SeedApp[];
   private sweeper: ReturnType<typeof setInterval> | undefined;
@@ -37,6 +41,7 @@ export class Sandbox {
   ) {
     this.seed = options.seed ?? [];
     this.faults = new FaultRegistry(store.sandbox);
+    this.journal = new Journal(store.journal, options.journalSize ?? DEFAULT_JOURNAL_SIZE);
     this.namespaces = new Namespaces(store.sandbox, {
       ttlMs: options.namespaceTtlMs ?? DEFAULT_NAMESPACE_TTL_MS,
       max: options.maxNamespaces ?? DEFAULT_MAX_NAMESPACES,
@@ -79,10 +84,11 @@ export class Sandbox {
     }
   }
 
-  /** Back to the seed state: every app of the namespace deleted, its seed loaded, its faults cleared. */
+  /** Back to the seed state: every app of the namespace deleted, its seed loaded, its faults and journal cleared. */
   async reset(namespace: string): Promise<number> {
     const seed = namespace === DEFAULT_NAMESPACE ? this.seed : ((await this.store.sandbox.namespaceSeed(namespace)) ?? []);
     await this.faults.clear(namespace);
+    await this.journal.clear(namespace);
     const store = this.store.inNamespace(namespace);
     await store.clear();
     return this.load(store, seed);

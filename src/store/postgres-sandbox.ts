@@ -28,11 +28,12 @@ const toNamespace = (r: NamespaceRow): NamespaceRecord => ({
 const toFault = (r: FaultRow): Fault => ({ id: r.id, ...r.definition, ...(r.remaining === null ? {} : { remaining: r.remaining }) });
 const NAMESPACE_COLUMNS = 'id::text AS id, token_hash, ttl_ms, created_at, last_used_at';
 
-/** Deletes the namespaces `condition` selects ($1 is its parameter) with their apps and faults, in one statement. */
+/** Deletes the namespaces `condition` selects ($1 is its parameter) with their apps, faults and journals, in one statement. */
 const deleteNamespaces = (condition: string) => `
   WITH gone AS (DELETE FROM sandbox_namespaces WHERE ${condition} RETURNING id::text AS id),
     apps AS (DELETE FROM oauth_apps WHERE namespace IN (SELECT id FROM gone)),
-    faults AS (DELETE FROM sandbox_faults WHERE namespace IN (SELECT id FROM gone))
+    faults AS (DELETE FROM sandbox_faults WHERE namespace IN (SELECT id FROM gone)),
+    requests AS (DELETE FROM sandbox_requests WHERE namespace IN (SELECT id FROM gone))
   SELECT count(*)::int AS n FROM gone`;
 const EXPIRED = 'last_used_at + ttl_ms <= $1';
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { connect, query } from './postgres-errors.js';
+import { PostgresJournalState } from './postgres-journal.js';
 import { PostgresSandboxState } from './postgres-sandbox.js';
 import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_NAMESPACE, DuplicateClientIdError, StoreUnavailableError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type UpdateInput } from './types.js';
 
@@ -64,6 +65,22 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
       CREATE INDEX sandbox_faults_namespace ON sandbox_faults (namespace, seq);`,
   },
+  {
+    // The request journal (src/journal), shared by every instance: each entry's JSON, and the
+    // columns its filters read. seq orders the entries of all instances.
+    version: 3,
+    sql: `
+      CREATE TABLE sandbox_requests (
+        seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        namespace     text NOT NULL,
+        operation_id  text,
+        method        text NOT NULL,
+        path          text NOT NULL,
+        status        integer NOT NULL,
+        entry         json NOT NULL
+      );
+      CREATE INDEX sandbox_requests_namespace ON sandbox_requests (namespace, seq);`,
+  },
 ];
 
 interface Row {
@@ -112,6 +129,7 @@ export class PostgresStore implements OauthAppStore {
     readonly location: string,
     readonly sandbox: PostgresSandboxState,
     private readonly namespace = DEFAULT_NAMESPACE,
+    readonly journal: PostgresJournalState,
   ) {}
 
   /**
@@ -134,7 +152,7 @@ export class PostgresStore implements OauthAppStore {
     // An idle client that loses its connection must not crash the process.
     pool.on('error', () => undefined);
     const location = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}${schema ? ` (schema ${schema})` : ''}`;
-    const store = new PostgresStore(pool, location, new PostgresSandboxState(pool, clientConfig, schema));
+    const store = new PostgresStore(pool, location, new PostgresSandboxState(pool, clientConfig, schema), DEFAULT_NAMESPACE, new PostgresJournalState(clientConfig));
     try {
       await store.migrate(schema);
     } catch (err) {
@@ -178,7 +196,7 @@ export class PostgresStore implements OauthAppStore {
     if (id === this.namespace) return this;
     let view = this.views.get(id);
     if (!view) {
-      view = new PostgresStore(this.pool, this.location, this.sandbox, id);
+      view = new PostgresStore(this.pool, this.location, this.sandbox, id, this.journal);
       if (this.views.size >= 256) this.views.clear();
       this.views.set(id, view);
     }
@@ -268,6 +286,7 @@ export class PostgresStore implements OauthAppStore {
 
   async close(): Promise<void> {
     await this.sandbox.close();
+    await this.journal.close();
     if (!this.pool.ended) await this.pool.end();
   }
 }

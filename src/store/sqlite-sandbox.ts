@@ -41,6 +41,7 @@ export class SqliteSandboxState implements SandboxState {
       setSeed: db.prepare('UPDATE sandbox_namespaces SET seed = ? WHERE id = ?'),
       deleteNamespace: db.prepare('DELETE FROM sandbox_namespaces WHERE id = ?'),
       deleteApps: db.prepare('DELETE FROM oauth_apps WHERE namespace = ?'),
+      deleteRequests: db.prepare('DELETE FROM sandbox_requests WHERE namespace = ?'),
       insertFault: db.prepare('INSERT INTO sandbox_faults (id, namespace, definition, remaining) VALUES (?, ?, ?, ?)'),
       listFaults: db.prepare<FaultRow>('SELECT id, definition, remaining FROM sandbox_faults WHERE namespace = ? ORDER BY seq'),
       removeFault: db.prepare('DELETE FROM sandbox_faults WHERE namespace = ? AND id = ?'),
@@ -56,6 +57,7 @@ export class SqliteSandboxState implements SandboxState {
       for (const id of ids) {
         this.stmt.deleteApps.run(id);
         this.stmt.clearFaults.run(id);
+        this.stmt.deleteRequests.run(id);
         n += this.stmt.deleteNamespace.run(id).changes;
       }
       return n;

@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { contains, jsonFacts, type JsonFact } from './contains.js';
 import { defaultSqliteDriver, openSqlite, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { guard, isReadOnly, notWritable, probeWrite } from './sqlite-errors.js';
+import { SqliteJournalState } from './sqlite-journal.js';
 import { SqliteSandboxState } from './sqlite-sandbox.js';
-import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
+import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_NAMESPACE, DuplicateClientIdError, DuplicateIdError, type Health, type ListFilter, type NewApp, type OauthApp, type JournalState, type OauthAppStore, type SandboxState, type UpdateInput } from './types.js';
 import { nextTimestamp } from './time.js';
 
 // Versioned migrations (PRAGMA user_version), applied in order on open inside one
@@ -82,6 +83,17 @@ export const MIGRATIONS: string[] = [
     remaining   INTEGER
   );
   CREATE INDEX sandbox_faults_namespace ON sandbox_faults (namespace, seq);`,
+  // 3: the request journal (src/journal): each entry's JSON, and the columns its filters read.
+  `CREATE TABLE sandbox_requests (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace     TEXT NOT NULL,
+    operation_id  TEXT,
+    method        TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    status        INTEGER NOT NULL,
+    entry         TEXT NOT NULL
+  );
+  CREATE INDEX sandbox_requests_namespace ON sandbox_requests (namespace, seq);`,
 ];
 
 function migrate(db: SqliteDatabase) {
@@ -321,6 +333,7 @@ class Core {
 export class SqliteStore implements OauthAppStore {
   readonly location: string;
   readonly sandbox: SandboxState;
+  readonly journal: JournalState;
   private readonly core: Core;
   private readonly views = new Map<string, OauthAppStore>();
 
@@ -337,7 +350,7 @@ export class SqliteStore implements OauthAppStore {
     { timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS }: { timeoutMs?: number } = {},
   ) {
     if (file instanceof SqliteStore) {
-      ({ location: this.location, core: this.core, sandbox: this.sandbox } = file);
+      ({ location: this.location, core: this.core, sandbox: this.sandbox, journal: this.journal } = file);
       return;
     }
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -358,6 +371,7 @@ export class SqliteStore implements OauthAppStore {
     }
     this.core = new Core(db);
     this.sandbox = new SqliteSandboxState(db);
+    this.journal = new SqliteJournalState(db);
   }
 
   inNamespace(id: string): OauthAppStore {

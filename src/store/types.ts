@@ -81,6 +81,8 @@ export interface OauthAppStore {
   inNamespace(id: string): OauthAppStore;
   /** The sandbox's own state (namespaces, faults), in the same database. */
   readonly sandbox: SandboxState;
+  /** The request journal of every namespace, in the same database (see src/journal). */
+  readonly journal: JournalState;
   close(): Promise<void>;
 }
 
@@ -109,7 +111,7 @@ export interface SandboxState {
   listNamespaces(now: number): Promise<NamespaceRecord[]>;
   namespaceSeed(id: string): Promise<SeedApp[] | undefined>;
   setNamespaceSeed(id: string, seed: SeedApp[]): Promise<void>;
-  /** Removes a namespace with its apps and faults. */
+  /** Removes a namespace with its apps, faults and journal. */
   deleteNamespace(id: string): Promise<boolean>;
   /** Removes every namespace unused for its time to live; returns how many. */
   deleteExpiredNamespaces(now: number): Promise<number>;
@@ -135,4 +137,54 @@ export interface SandboxState {
   watchFaults(listener: () => void, connected: (up: boolean) => void): Promise<void>;
   /** Tells the other instances that faults changed; resolves once the database has sent the news to them. */
   announceFaultChange(): Promise<void>;
+}
+
+/**
+ * One journal entry as stored: the entry's JSON without its id (the id is the row's place in
+ * the database's sequence, so entries of every instance on one database are ordered), and the
+ * columns the journal's filters read.
+ */
+export interface JournalRecord {
+  namespace: string;
+  operationId: string | null;
+  method: string;
+  path: string;
+  status: number;
+  /** The entry as JSON, secrets already masked (src/journal/entry.ts). */
+  entry: string;
+}
+
+/** A journal read: every given field must match; newest first, at most `limit`. */
+export interface JournalQuery {
+  operationId?: string;
+  method?: string;
+  status?: number;
+  path?: string;
+  /** Only entries after this id. */
+  since?: number;
+  limit: number;
+}
+
+/** How many retained entries of one operation got one status. */
+export interface JournalCount {
+  operationId: string | null;
+  status: number;
+  n: number;
+}
+
+/** The request journal of every namespace. Ids are the database's sequence: later entries, higher ids. */
+export interface JournalState {
+  /**
+   * Other processes read this database (PostgreSQL): an entry is written before its response is
+   * sent, so that any instance finds it. False for SQLite, whose file one process serves.
+   */
+  readonly shared: boolean;
+  append(records: JournalRecord[]): Promise<void>;
+  /** Drops each namespace's entries older than its newest `keep`. */
+  prune(namespaces: string[], keep: number): Promise<void>;
+  list(namespace: string, query: JournalQuery): Promise<{ id: number; entry: string }[]>;
+  get(namespace: string, id: number): Promise<string | undefined>;
+  /** Removes a namespace's entries; returns how many. */
+  clear(namespace: string): Promise<number>;
+  counts(namespace: string): Promise<JournalCount[]>;
 }

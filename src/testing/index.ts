@@ -1,13 +1,26 @@
 import type { Express } from 'express';
 import { Readable } from 'node:stream';
 import inject from 'light-my-request';
-import { createNamespace, type NamespaceOptions, type SandboxNamespace } from 'oauth-apps-api-client/sandbox';
+import {
+  coverage,
+  createNamespace,
+  createSandboxClient,
+  requests,
+  type Coverage,
+  type NamespaceOptions,
+  type OperationId,
+  type RequestEntry,
+  type RequestEntryOf,
+  type RequestFilter,
+  type SandboxNamespace,
+} from 'oauth-apps-api-client/sandbox';
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
 import { createLogger } from '../http/logger.js';
 import { openApp } from '../app/open.js';
 import { mswHandlers } from './msw.js';
 
 export type { SeedApp } from '../sandbox/seed.js';
+export type { Coverage, RequestEntry, RequestEntryOf, RequestFilter } from 'oauth-apps-api-client/sandbox';
 
 export interface InProcessApiOptions {
   /** The token every request must present as `Authorization: Bearer <token>`. Default `'test-token'`. */
@@ -20,6 +33,8 @@ export interface InProcessApiOptions {
   seed?: SeedApp[] | false;
   /** The `/__sandbox` control plane and `Prefer` steering. Default on; `false` answers exactly as the real API. */
   sandbox?: boolean;
+  /** Request journal entries kept (per namespace): default 1 000; `0` keeps none. */
+  journalSize?: number;
 }
 
 export interface InProcessApi {
@@ -43,6 +58,16 @@ export interface InProcessApi {
    * other's data. Needs the sandbox (on by default).
    */
   createNamespace(options?: Pick<NamespaceOptions, 'seed' | 'ttlSeconds'>): Promise<SandboxNamespace>;
+  /**
+   * What this API was sent under `/v1` with its token (the default namespace), newest first,
+   * with what it answered: the request journal, filtered as `GET /__sandbox/requests` is.
+   * Every `client_secret` reads `**********`. An entry filtered by `operation_id` has that
+   * operation's request body type. Needs the sandbox (on by default).
+   */
+  requests<K extends OperationId>(filter: RequestFilter & { operation_id: K }): Promise<RequestEntryOf<K>[]>;
+  requests(filter?: RequestFilter): Promise<RequestEntry[]>;
+  /** Which operation × documented status pairs the journal shows answered (`GET /__sandbox/coverage`). */
+  coverage(): Promise<Coverage>;
   /** Closes the in-memory database. Requests after close are refused. */
   close(): Promise<void>;
 }
@@ -77,6 +102,7 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     logger: createLogger({ level: 'silent', destination: { write: () => true } }),
     seed,
     sandbox: options.sandbox,
+    journalSize: options.journalSize,
   });
   keepPrototypesToItself(app);
   let closed = false;
@@ -85,9 +111,13 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     return dispatch(app, request);
   };
   const fetch: typeof globalThis.fetch = (input, init) => answer(input instanceof Request && init === undefined ? input : new Request(relativeToLocalhost(input), init));
+  // The journal is read as any client reads it: through the sandbox's own endpoints.
+  const sandbox = createSandboxClient({ baseUrl: 'http://localhost', token, fetch });
   return {
     fetch,
     createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
+    requests: ((filter?: RequestFilter) => requests(sandbox, filter)) as InProcessApi['requests'],
+    coverage: () => coverage(sandbox),
     mswHandlers: (baseUrl) => mswHandlers({ fetch }, baseUrl),
     async close() {
       if (closed) return;

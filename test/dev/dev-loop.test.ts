@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
 import { launchBrowser, offlinePage, type OfflinePage } from '../helpers/browser.js';
 import { startDevLoop, type DevLoop } from '../helpers/dev-loop.js';
+import { readGuides } from '../helpers/guides.js';
 
 const schema = 'openapi/components/schemas/OauthAppCreate.yaml';
 const example = 'openapi/components/examples/StripeOauthApp.yaml';
@@ -57,8 +58,8 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
   };
   const shows = (text: string) => docs.page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 60_000 });
 
-  it("is the README's command", () => {
-    expect(readFileSync(join(packageRoot, 'README.md'), 'utf8')).toMatch(/^```sh\nnpm run dev\s/m);
+  it("is the command the README's guides give", () => {
+    expect(readGuides()).toMatch(/^```sh\nnpm run dev\s/m);
   });
 
   it('prints where everything is', () => {
@@ -102,7 +103,7 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     // The served spec and the generated types follow.
     const served = (await (await fetch(`${loop.api}/openapi.json`)).json()) as { components: { schemas: { OauthAppCreate: { required: string[] } } } };
     expect(served.components.schemas.OauthAppCreate.required).toContain('metadata');
-    expect(loop.read('packages/client/generated/schema.d.ts')).toMatch(/OauthAppCreate: \{[^}]*?\n\s+metadata: components/s);
+    expect(loop.read('generated/schema.d.ts')).toMatch(/OauthAppCreate: \{[^}]*?\n\s+metadata: components/s);
 
     // What was rebuilt, and how long it took, is printed.
     const out = loop.output().split('saved ').at(-1)!;
@@ -110,7 +111,7 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     expect(out).toMatch(/server\s+reloaded the new spec \(\d/);
     expect(out).toMatch(/mock\s+serves the new spec, 5 operations \(\d/);
     expect(out).toMatch(/docs\s+rebuilt, open pages reload \(\d/);
-    expect(out).toMatch(/types\s+packages\/client\/generated\/schema\.d\.ts/);
+    expect(out).toMatch(/types\s+generated\/schema\.d\.ts/);
     expect(out).toMatch(/done in \d/);
   });
 
@@ -140,7 +141,7 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     // Nothing moved: the server and the mock still answer by the last good spec, the bundle is unchanged.
     expect((await createWithoutMetadata(loop.api)).status).toBe(422);
     expect((await createWithoutMetadata(loop.mock)).status).toBe(422);
-    expect(loop.read('packages/client/generated/openapi.yaml')).not.toContain('maxLength: many');
+    expect(loop.read('generated/openapi.yaml')).not.toContain('maxLength: many');
 
     // Not even YAML: the parser's error, with its place.
     const unparsable = loop.printed(/still serve the last good spec[\s\S]*?\n.*\n/);

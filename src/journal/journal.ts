@@ -1,0 +1,203 @@
+import type { Request, RequestHandler } from 'express';
+// Node's own timers: under a test's fake timers (the in-process API) the globals never fire.
+import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
+import type { Logger } from 'pino';
+import type { JournalQuery, JournalRecord, JournalState } from '../store/types.js';
+import { unref } from '../timers.js';
+import { toRecord, type Observed, type RequestEntry } from './entry.js';
+
+export const DEFAULT_JOURNAL_SIZE = 1000;
+/** On SQLite, how long entries gather before one transaction writes them (a read writes them at once). */
+const WRITE_DELAY_MS = 100;
+const MAX_BATCH = 500;
+
+export interface JournalFilter {
+  operation_id?: string;
+  method?: string;
+  status?: number;
+  path?: string;
+  since?: number;
+  limit?: number;
+}
+
+/**
+ * The request journal: every /v1 request a namespace's token made, with its answer, the newest
+ * `size` per namespace (0: off). Kept in the store's database (src/store/*-journal.ts), so one
+ * journal serves every instance on a PostgreSQL database.
+ *
+ * The hot path only captures references (the parsed body, the response body handed to
+ * `res.json`); entries are built, masked and written later, in batches. On a database other
+ * processes read (PostgreSQL) a response is sent once its batch is written, so a client that
+ * has its answer finds the entry through any instance; on SQLite (one process per file) the
+ * response goes at once and a read first writes what is pending.
+ */
+export class Journal {
+  private pending: Observed[] = [];
+  /** The write that will take `pending`, once started; `wake` starts it now. */
+  private next: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private urgent = false;
+  /** The latest write started. */
+  private last: Promise<void> = Promise.resolve();
+  /** Entries appended per namespace since its last prune: pruning walks `size` index entries, so it runs once per tenth of them. */
+  private unpruned = new Map<string, number>();
+
+  constructor(
+    private readonly state: JournalState,
+    readonly size: number = DEFAULT_JOURNAL_SIZE,
+  ) {}
+
+  get enabled(): boolean {
+    return this.size > 0;
+  }
+
+  /**
+   * The pipeline step, first of the /v1 surface: records the request once it is answered, in
+   * the namespace auth found for its token. A request refused before auth ran (a body that is
+   * not JSON, too large) has its token looked up by `namespaceOf`; a 401 opens no namespace
+   * and is not recorded.
+   */
+  step(log: Logger, namespaceOf: (req: Request) => Promise<string | undefined>): RequestHandler {
+    const report = (err: unknown) => log.warn({ reason: (err as Error).message }, 'request journal write failed');
+    const add = (observed: Observed): Promise<void> | undefined => {
+      const { res } = observed;
+      const namespace = res.locals.namespace as string | undefined;
+      if (namespace !== undefined) return this.add({ ...observed, namespace }, report);
+      if (res.statusCode === 401) return undefined;
+      return namespaceOf(observed.req).then(
+        (ns) => (ns === undefined ? undefined : this.add({ ...observed, namespace: ns }, report)),
+        report,
+      );
+    };
+    return (req, res, next) => {
+      const arrivedAt = Date.now();
+      const started = performance.now();
+      const observed: Observed = { req, res, namespace: '', arrivedAt, durationMs: 0, responseBody: undefined };
+      const json = res.json;
+      res.json = function (body: unknown) {
+        observed.responseBody = body;
+        return json.call(this, body);
+      };
+      const end = res.end;
+      res.end = function (this: typeof res, ...args: unknown[]) {
+        res.end = end;
+        observed.durationMs = performance.now() - started;
+        const written = add(observed);
+        if (!written) return end.apply(this, args as never);
+        written.then(() => end.apply(this, args as never)).catch(report);
+        return this;
+      } as typeof res.end;
+      next();
+    };
+  }
+
+  /** Queues an entry; returns what the response must wait for (PostgreSQL), or nothing. */
+  private add(observed: Observed, report: (err: unknown) => void): Promise<void> | undefined {
+    this.pending.push(observed);
+    this.next ??= this.writeNext(report);
+    if (this.pending.length >= MAX_BATCH) this.hurry();
+    return this.state.shared ? this.next : undefined;
+  }
+
+  /**
+   * The next batch's write. One write at a time: what arrives meanwhile joins the next batch,
+   * so a busy server writes few, large batches. Where responses wait for it (PostgreSQL) it
+   * starts on the next turn of the event loop; on SQLite it waits up to WRITE_DELAY_MS (or
+   * a read, or MAX_BATCH entries), one transaction for all.
+   */
+  private async writeNext(report: (err: unknown) => void): Promise<void> {
+    await this.last;
+    if (!this.urgent) await new Promise<void>((resolve) => {
+      const timer = this.state.shared ? setImmediate(resolve) : unref(setTimeout(resolve, WRITE_DELAY_MS));
+      this.wake = () => {
+        if (this.state.shared) clearImmediate(timer as NodeJS.Immediate);
+        else clearTimeout(timer as NodeJS.Timeout);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+    this.urgent = false;
+    const batch = this.pending;
+    this.pending = [];
+    this.next = undefined;
+    const records: JournalRecord[] = [];
+    for (const o of batch) {
+      try {
+        records.push(toRecord(o));
+      } catch (err) {
+        report(err); // an entry that cannot be made must not cost the others
+      }
+    }
+    const write = records.length ? this.state.append(records).then(() => this.pruneLater(records, report), report) : Promise.resolve();
+    this.last = write;
+    await write;
+  }
+
+  /** Writes what is pending now; resolves once every write so far is done (failed writes are reported and dropped). */
+  async flush(): Promise<void> {
+    while (this.next) {
+      const next = this.next;
+      this.hurry();
+      await next;
+    }
+    await this.last;
+  }
+
+  /** The next batch is written without waiting. */
+  private hurry() {
+    this.urgent = true;
+    this.wake?.();
+  }
+
+  // After the batch is written, and not waited for by responses.
+  private pruneLater(records: JournalRecord[], report: (err: unknown) => void) {
+    const due: string[] = [];
+    for (const { namespace } of records) {
+      const n = (this.unpruned.get(namespace) ?? 0) + 1;
+      this.unpruned.set(namespace, n);
+      if (n === Math.ceil(this.size / 10)) due.push(namespace);
+    }
+    if (due.length) void this.prune(due).catch(report);
+  }
+
+  private async prune(namespaces: string[]) {
+    for (const ns of namespaces) this.unpruned.delete(ns);
+    await this.state.prune(namespaces, this.size);
+  }
+
+  /** A read sees every entry answered before it (written first) and never more than `size`. */
+  private async settled(namespace: string) {
+    await this.flush();
+    if (this.enabled) await this.prune([namespace]);
+  }
+
+  async list(namespace: string, filter: JournalFilter = {}): Promise<RequestEntry[]> {
+    await this.settled(namespace);
+    const query: JournalQuery = {
+      operationId: filter.operation_id,
+      method: filter.method?.toUpperCase(),
+      status: filter.status,
+      path: filter.path,
+      since: filter.since,
+      limit: filter.limit ?? 100,
+    };
+    return (await this.state.list(namespace, query)).map(({ id, entry }) => ({ id, ...(JSON.parse(entry) as Omit<RequestEntry, 'id'>) }));
+  }
+
+  async get(namespace: string, id: number): Promise<RequestEntry | undefined> {
+    await this.settled(namespace);
+    const entry = await this.state.get(namespace, id);
+    return entry === undefined ? undefined : { id, ...(JSON.parse(entry) as Omit<RequestEntry, 'id'>) };
+  }
+
+  async clear(namespace: string): Promise<number> {
+    await this.flush();
+    this.unpruned.delete(namespace);
+    return this.state.clear(namespace);
+  }
+
+  async counts(namespace: string) {
+    await this.settled(namespace);
+    return this.state.counts(namespace);
+  }
+}

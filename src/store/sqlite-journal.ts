@@ -1,0 +1,64 @@
+import type { SqliteDatabase } from './sqlite-driver.js';
+import { guard } from './sqlite-errors.js';
+import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './types.js';
+
+/** The request journal in the SQLite file (migration 3: sandbox_requests). */
+export class SqliteJournalState implements JournalState {
+  readonly shared = false;
+  private readonly stmt;
+  private readonly appendInTx: (records: JournalRecord[]) => void;
+
+  constructor(db: SqliteDatabase) {
+    this.stmt = {
+      insert: db.prepare('INSERT INTO sandbox_requests (namespace, operation_id, method, path, status, entry) VALUES (?, ?, ?, ?, ?, ?)'),
+      // Everything older than the keep newest goes: one walk of the (namespace, seq) index.
+      prune: db.prepare(
+        'DELETE FROM sandbox_requests WHERE namespace = ? AND seq <= (SELECT seq FROM sandbox_requests WHERE namespace = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)',
+      ),
+      // One statement for every combination of filters: a filter not given is NULL and matches all.
+      list: db.prepare<{ seq: number; entry: string }>(
+        `SELECT seq, entry FROM sandbox_requests WHERE namespace = @namespace AND seq > @since
+           AND (@operation_id IS NULL OR operation_id = @operation_id) AND (@method IS NULL OR method = @method)
+           AND (@status IS NULL OR status = @status) AND (@path IS NULL OR path = @path)
+         ORDER BY seq DESC LIMIT @limit`,
+      ),
+      get: db.prepare<{ entry: string }>('SELECT entry FROM sandbox_requests WHERE namespace = ? AND seq = ?'),
+      clear: db.prepare('DELETE FROM sandbox_requests WHERE namespace = ?'),
+      counts: db.prepare<{ operation_id: string | null; status: number; n: number }>(
+        'SELECT operation_id, status, count(*) AS n FROM sandbox_requests WHERE namespace = ? GROUP BY operation_id, status',
+      ),
+    };
+    // One transaction per batch: one commit (and WAL sync point) for many entries.
+    this.appendInTx = db.transaction((records: JournalRecord[]) => {
+      for (const r of records) this.stmt.insert.run(r.namespace, r.operationId, r.method, r.path, r.status, r.entry);
+    }, 'immediate');
+  }
+
+  async append(records: JournalRecord[]): Promise<void> {
+    guard(() => this.appendInTx(records));
+  }
+
+  async prune(namespaces: string[], keep: number): Promise<void> {
+    guard(() => {
+      for (const ns of namespaces) this.stmt.prune.run(ns, ns, keep);
+    });
+  }
+
+  async list(namespace: string, q: JournalQuery): Promise<{ id: number; entry: string }[]> {
+    return this.stmt.list
+      .all({ namespace, since: q.since ?? 0, operation_id: q.operationId ?? null, method: q.method ?? null, status: q.status ?? null, path: q.path ?? null, limit: q.limit })
+      .map((r) => ({ id: Number(r.seq), entry: r.entry }));
+  }
+
+  async get(namespace: string, id: number): Promise<string | undefined> {
+    return this.stmt.get.get(namespace, id)?.entry;
+  }
+
+  async clear(namespace: string): Promise<number> {
+    return guard(() => this.stmt.clear.run(namespace).changes);
+  }
+
+  async counts(namespace: string): Promise<JournalCount[]> {
+    return this.stmt.counts.all(namespace).map((r) => ({ operationId: r.operation_id, status: Number(r.status), n: Number(r.n) }));
+  }
+}
