@@ -29,12 +29,17 @@ const viewports = [
  * namespace: the operation's success, except namespace management, which a namespace token
  * may not do (the documented 403). IDs without an example are typed in from an earlier answer.
  */
-const walk: { id: string; status?: number; fill?: Record<string, () => string> }[] = [
+const walk: { id: string; status?: number; fill?: Record<string, () => string | Promise<string>> }[] = [
   { id: 'listOauthApps' },
   { id: 'createOauthApp' },
   { id: 'getOauthApp' },
   { id: 'updateOauthApp' },
   { id: 'deleteOauthApp' },
+  // The journal, before a reset clears it: it holds the calls above.
+  { id: 'listRequests' },
+  { id: 'getRequest', fill: { request_id: () => journalEntryId() } },
+  { id: 'getCoverage' },
+  { id: 'clearRequests' },
   { id: 'resetSandbox' },
   { id: 'replaceSeed' },
   { id: 'setOauthAppHealth' },
@@ -46,6 +51,14 @@ const walk: { id: string; status?: number; fill?: Record<string, () => string> }
   { id: 'listNamespaces', status: 403 },
   { id: 'deleteNamespace', status: 403, fill: { namespace_id: () => currentNamespace } },
 ];
+/** The tab the walk runs in, and the ID of an entry of its namespace's journal (what a reader copies from the list). */
+let walking: Page;
+async function journalEntryId(): Promise<string> {
+  const token = await walking.evaluate(() => JSON.parse(sessionStorage.getItem('oauth-apps-console')!).token as string);
+  const entries = async () => ((await (await fetch(`${server.url}/__sandbox/requests?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { id: number }[] }).data;
+  await poll(async () => (await entries()).length, 'journal entries of the calls sent').toBeGreaterThan(0); // written in batches
+  return String((await entries())[0]!.id);
+}
 /** The last body each operation got, for the IDs a reader copies from one answer into the next request. */
 const bodies: Record<string, any> = {};
 let currentNamespace = '';
@@ -127,7 +140,8 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('the console, /docs/try',
         // Its link back to the reference (Redoc's route of the operation).
         const reference = `${op.api === 'main' ? 'index' : 'sandbox'}.html#/${slug(op.tags[0]!)}/${op.operationId.toLowerCase()}`;
         expect(await opened.locator('a', { hasText: 'Read in the reference' }).getAttribute('href')).toBe(reference);
-        for (const [name, value] of Object.entries(step.fill ?? {})) await opened.locator(`tr[data-param-name="${name}"] input`).fill(value());
+        walking = tab;
+        for (const [name, value] of Object.entries(step.fill ?? {})) await opened.locator(`tr[data-param-name="${name}"] input`).fill(await value());
         const status = step.status ?? op.successStatus;
         if (status >= 400) asked.add(status);
         expect(await execute(tab, opened), op.operationId).toBe(status);
