@@ -94,7 +94,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     [
       '',
       `  API      ${url}   token: ${options.token}${process.env.API_TOKEN ? '' : ' (generated; set API_TOKEN to choose one)'}`,
-      `  docs     ${url}/docs  ·  ${url}/docs/sandbox   (an open page reloads itself after each rebuild)`,
+      `  docs     ${url}/docs  ·  ${url}/docs/sandbox  ·  ${url}/docs/try (the console)   (an open page reloads itself after each rebuild)`,
       `  mock     ${mock.url}   (Prism, the spec's examples)`,
       `  spec     ${url}/openapi.yaml  ·  ${mainApi.types} (types)`,
       `  watching openapi/, src/, ${seedPath ?? '(no seed)'}, docs/, CHANGELOG.md — Ctrl-C stops`,

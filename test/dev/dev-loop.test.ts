@@ -66,6 +66,7 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     const out = loop.output();
     expect(out).toContain(`API      ${loop.api}`);
     expect(out).toContain(`docs     ${loop.api}/docs`);
+    expect(out).toContain(`${loop.api}/docs/try (the console)`);
     expect(out).toContain(`mock     ${loop.mock}`);
     expect(out).toContain(`token: ${loop.token}`);
   });
