@@ -42,6 +42,7 @@ export default defineConfig(async () => {
   const resolve = { conditions: ['@oauth-apps-api/source', ...defaultServerConditions] };
   const shared = {
     include: ['test/**/*.test.ts'],
+    // test/usage/examples/ is a consumer's test (its teardown writes usage/web-app.json): test/usage/export.test.ts runs it in a folder of its own.
     // The README's MSW example uses the msw this repository develops with (3), which needs Node
     // ≥ 22.12: below that it is left out, loudly (what mswHandlers says there is tested in
     // test/testing/in-process.test.ts, msw 2 on every Node in test/setups/).
