@@ -42,10 +42,11 @@ export default defineConfig(async () => {
   const resolve = { conditions: ['@oauth-apps-api/source', ...defaultServerConditions] };
   const shared = {
     include: ['test/**/*.test.ts'],
+    // test/usage/examples/ is a consumer's test (its teardown writes usage/web-app.json): test/usage/export.test.ts runs it in a folder of its own.
     // The README's MSW example uses the msw this repository develops with (3), which needs Node
     // ≥ 22.12: below that it is left out, loudly (what mswHandlers says there is tested in
     // test/testing/in-process.test.ts, msw 2 on every Node in test/setups/).
-    exclude: [...configDefaults.exclude, 'test/setups/examples/**', ...(mswProblem ? ['test/frontend/msw.example.test.ts'] : [])],
+    exclude: [...configDefaults.exclude, 'test/setups/examples/**', 'test/usage/examples/**', ...(mswProblem ? ['test/frontend/msw.example.test.ts'] : [])],
     // Server tests bind real ports and spawn child processes; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -38,6 +38,9 @@ Usage:
                                             replay recorded usage against a candidate spec: each break
                                             per consumer (an operation, status, request or response field
                                             a consumer used that the candidate drops); exit 1 on any break
+  oauth-apps-api usage export --base-url URL [--token T] --consumer NAME [--out FILE]
+                                            the sandbox's request journal (the token's namespace) as
+                                            NAME's usage file, oldest first (default usage/NAME.json)
   oauth-apps-api fuzz [--base-url URL --token T] [--runs N] [--seed S]
                                             spec-driven fuzzing; without --base-url, of an in-process
                                             reference server (in-memory SQLite, or DATABASE_URL)

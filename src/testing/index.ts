@@ -18,9 +18,12 @@ import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandb
 import { createLogger } from '../http/logger.js';
 import { openApp } from '../app/open.js';
 import { mswHandlers } from './msw.js';
+import type { UsageFile } from '../usage/format.js';
+import { usageFromSandbox } from '../usage/from-sandbox.js';
 
 export type { SeedApp } from '../sandbox/seed.js';
 export type { Coverage, RequestEntry, RequestEntryOf, RequestFilter } from 'oauth-apps-api-client/sandbox';
+export type { Exchange, UsageFile } from '../usage/format.js';
 
 export interface InProcessApiOptions {
   /** The token every request must present as `Authorization: Bearer <token>`. Default `'test-token'`. */
@@ -68,6 +71,13 @@ export interface InProcessApi {
   requests(filter?: RequestFilter): Promise<RequestEntry[]>;
   /** Which operation × documented status pairs the journal shows answered (`GET /__sandbox/coverage`). */
   coverage(): Promise<Coverage>;
+  /**
+   * The whole journal (the default namespace's), oldest first, as `consumer`'s usage file
+   * (`oauth-apps-api/usage.schema.json`, `source: 'in-process'`; every `client_secret`
+   * masked, no header kept): write it as `usage/<consumer>.json` in a global teardown, and
+   * `oauth-apps-api usage check` / `npm run diff` gate spec changes on it. Needs the sandbox.
+   */
+  usage(options: { consumer: string }): Promise<UsageFile>;
   /** Closes the in-memory database. Requests after close are refused. */
   close(): Promise<void>;
 }
@@ -118,6 +128,11 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
     createNamespace: (namespace = {}) => createNamespace({ baseUrl: 'http://localhost', token, fetch, ...namespace }),
     requests: ((filter?: RequestFilter) => requests(sandbox, filter)) as InProcessApi['requests'],
     coverage: () => coverage(sandbox),
+    async usage({ consumer }) {
+      const { usage, unread } = await usageFromSandbox(sandbox, consumer, 'in-process');
+      if (unread) process.emitWarning(`api.usage(): the ${unread} oldest journal entries are out of reach (journalSize over 1000); the usage file has the newest 1000`);
+      return usage;
+    },
     mswHandlers: (baseUrl) => mswHandlers({ fetch }, baseUrl),
     async close() {
       if (closed) return;

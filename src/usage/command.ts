@@ -1,9 +1,10 @@
-/** `oauth-apps-api usage check --spec CANDIDATE FILE…`: the usage-aware gate as a command. */
+/** `oauth-apps-api usage check|export`: the usage-aware gate, and a sandbox journal as a usage file. */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSpecFile } from '../http/validator.js';
 import { checkUsage, formatCheck } from './check.js';
+import { exportUsage, JournalUnreadable } from './export.js';
 import { readUsageFile } from './format.js';
 
 export const USAGE_HELP = `Usage:
@@ -12,17 +13,26 @@ export const USAGE_HELP = `Usage:
       (a directory: its *.json) against the candidate OpenAPI file (JSON or YAML) and reports, per consumer, each break:
       an operation or status used that is gone, a recorded request the candidate refuses, a
       recorded response it no longer describes. Exits 1 on any break, 2 on bad input.
+  oauth-apps-api usage export --base-url URL [--token T] --consumer NAME [--out FILE]
+      writes the whole request journal of the token's sandbox namespace (API_TOKEN when
+      --token is not given), oldest first, as NAME's usage file (default usage/NAME.json),
+      every client_secret masked, no header kept. Exits 2 on bad input, 1 when the journal
+      cannot be read.
 `;
 
 class BadInput extends Error {}
+
+const CHECK_OPTIONS = ['spec', 'reporter', 'output'];
+const EXPORT_OPTIONS = ['base-url', 'token', 'consumer', 'out'];
 
 export async function usageCommand(argv: string[]): Promise<void> {
   try {
     await run(argv);
   } catch (err) {
     const bad = err instanceof BadInput || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    // A CommandUsageError (from sandboxOf) carries the help already.
     process.stderr.write(`oauth-apps-api usage: ${(err as Error).message}\n${bad ? `\n${USAGE_HELP}` : ''}`);
-    process.exitCode = 2;
+    process.exitCode = err instanceof JournalUnreadable ? 1 : 2;
   }
 }
 
@@ -30,11 +40,26 @@ async function run(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { spec: { type: 'string' }, reporter: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      spec: { type: 'string' },
+      reporter: { type: 'string' },
+      output: { type: 'string' },
+      'base-url': { type: 'string' },
+      token: { type: 'string' },
+      consumer: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) return void process.stdout.write(USAGE_HELP);
   const [sub, ...paths] = positionals;
-  if (sub !== 'check') throw new BadInput(sub ? `unknown subcommand '${sub}'` : 'which subcommand? (check)');
+  if (sub !== 'check' && sub !== 'export') throw new BadInput(sub ? `unknown subcommand '${sub}'` : 'which subcommand? (check, export)');
+  const foreign = Object.keys(values).filter((k) => !(sub === 'check' ? CHECK_OPTIONS : EXPORT_OPTIONS).includes(k));
+  if (foreign.length) throw new BadInput(`${sub} takes no --${foreign[0]}`);
+  if (sub === 'export') {
+    if (paths.length) throw new BadInput(`export takes no file argument (got '${paths[0]}'; the file is --out)`);
+    return exportUsage(values, USAGE_HELP, (message) => new BadInput(message));
+  }
   if (!values.spec) throw new BadInput('check needs --spec CANDIDATE (an OpenAPI file)');
   if (!paths.length) throw new BadInput('check needs at least one usage file');
   if (values.reporter !== undefined && values.reporter !== 'junit') throw new BadInput(`unknown --reporter '${values.reporter}' (junit is the one there is)`);

@@ -22,6 +22,7 @@ it('shows the frontend examples (vitest and Jest, each style), each identical to
     'test/setups/examples/jest-esm/msw.test.mjs',
     'test/journal/verify.example.test.ts',
     'test/journal/e2e.example.test.ts',
+    'test/usage/examples/web-app.test.ts',
   ]);
   for (const { file, code } of blocks) expect(code, `README block for ${file}`).toBe(readFileSync(join(packageRoot, file), 'utf8'));
 });

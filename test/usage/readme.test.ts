@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
 import { startChildServer, type ChildServer } from '../helpers/child.js';
 import { dropTestSchemas, freshDatabaseUrl } from '../helpers/database.js';
+import { readUsageFile } from '../../src/usage/format.js';
 import { readGuides } from '../helpers/guides.js';
 import { freePort } from '../helpers/prism.js';
 
@@ -100,6 +101,10 @@ describe('the README’s record, replay and gate commands', () => {
 
   it('checked the recording: no break against today’s spec, no token or secret in it', () => {
     expect(outputs.at(-1)).toContain('web-app: 2 exchange(s), no break');
+    // Two sources, one format: what the proxy recorded is what the server's journal exported.
+    const shape = (file: string) => readUsageFile(join(dir, file)).exchanges.map((e) => [e.operation_id, e.method, e.path, e.query, e.response.status]);
+    expect(readUsageFile(join(dir, 'usage/web-app.json')).source).toBe('journal');
+    expect(shape('usage/web-app.json')).toEqual(shape('recording/usage.json'));
     for (const file of ['recording/usage.json', 'recording/seed.json', 'usage/web-app.json']) {
       const text = readFileSync(join(dir, file), 'utf8');
       expect(text).not.toContain('dev-token');
