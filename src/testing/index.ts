@@ -17,6 +17,7 @@ import {
 import { checkSeed, defaultSeedFile, loadSeedFile, type SeedApp } from '../sandbox/seed.js';
 import { createLogger } from '../http/logger.js';
 import { openApp } from '../app/open.js';
+import { keepPrototypesToItself } from '../http/own-prototypes.js';
 import { mswHandlers } from './msw.js';
 import type { UsageFile } from '../usage/format.js';
 import { usageFromSandbox } from '../usage/from-sandbox.js';
@@ -140,19 +141,6 @@ export async function createInProcessApi(options: InProcessApiOptions = {}): Pro
       await close();
     },
   };
-}
-
-/**
- * light-my-request, handed an Express app, re-parents the prototypes of its request and
- * response onto its own fakes. Those prototypes are Express's, shared by every Express app in
- * the process: an HTTP server in the same process would then get requests it cannot destroy.
- * A private copy of them, made once per API, keeps that change to this app.
- */
-function keepPrototypesToItself(app: Express) {
-  for (const key of ['request', 'response'] as const) {
-    const shared = Object.getPrototypeOf(app[key]) as object;
-    Object.setPrototypeOf(app[key], Object.create(Object.getPrototypeOf(shared), Object.getOwnPropertyDescriptors(shared)));
-  }
 }
 
 // The global fetch refuses a relative URL; in jsdom it resolves against the page. Here there
