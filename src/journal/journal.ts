@@ -10,6 +10,13 @@ export const DEFAULT_JOURNAL_SIZE = 1000;
 /** On SQLite, how long entries gather before one transaction writes them (a read writes them at once). */
 const WRITE_DELAY_MS = 100;
 const MAX_BATCH = 500;
+/**
+ * Where responses wait for their batch (PostgreSQL), how many batches may be in flight at once.
+ * With one, a request arriving while a batch commits waits for that commit and then its own
+ * (two round-trips); with several, its batch starts at once on a free connection. The store's
+ * journal pool keeps one connection more, for reads and pruning.
+ */
+const SHARED_WRITERS = 3;
 
 export interface JournalFilter {
   operation_id?: string;
@@ -37,15 +44,18 @@ export class Journal {
   private next: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private urgent = false;
-  /** The latest write started. */
-  private last: Promise<void> = Promise.resolve();
+  /** The writes started and not yet done (at most `writers`). */
+  private readonly writing = new Set<Promise<void>>();
+  private readonly writers: number;
   /** Entries appended per namespace since its last prune: pruning walks `size` index entries, so it runs once per tenth of them. */
   private unpruned = new Map<string, number>();
 
   constructor(
     private readonly state: JournalState,
     readonly size: number = DEFAULT_JOURNAL_SIZE,
-  ) {}
+  ) {
+    this.writers = state.shared ? SHARED_WRITERS : 1;
+  }
 
   get enabled(): boolean {
     return this.size > 0;
@@ -100,13 +110,14 @@ export class Journal {
   }
 
   /**
-   * The next batch's write. One write at a time: what arrives meanwhile joins the next batch,
-   * so a busy server writes few, large batches. Where responses wait for it (PostgreSQL) it
-   * starts on the next turn of the event loop; on SQLite it waits up to WRITE_DELAY_MS (or
-   * a read, or MAX_BATCH entries), one transaction for all.
+   * The next batch's write, once a writer is free (`writers` at a time): what arrives while
+   * every writer is busy joins the next batch, so a busy server writes few, large batches.
+   * Where responses wait for it (PostgreSQL) it starts on the next turn of the event loop; on
+   * SQLite (one writer) it waits up to WRITE_DELAY_MS (or a read, or MAX_BATCH entries), one
+   * transaction for all.
    */
   private async writeNext(report: (err: unknown) => void): Promise<void> {
-    await this.last;
+    while (this.writing.size >= this.writers) await Promise.race(this.writing);
     if (!this.urgent) await new Promise<void>((resolve) => {
       const timer = this.state.shared ? setImmediate(resolve) : unref(setTimeout(resolve, WRITE_DELAY_MS));
       this.wake = () => {
@@ -128,8 +139,12 @@ export class Journal {
         report(err); // an entry that cannot be made must not cost the others
       }
     }
-    const write = records.length ? this.state.append(records).then(() => this.pruneLater(records, report), report) : Promise.resolve();
-    this.last = write;
+    if (!records.length) return;
+    const write: Promise<void> = this.state
+      .append(records)
+      .then(() => this.pruneLater(records, report), report)
+      .then(() => void this.writing.delete(write));
+    this.writing.add(write);
     await write;
   }
 
@@ -140,7 +155,7 @@ export class Journal {
       this.hurry();
       await next;
     }
-    await this.last;
+    await Promise.all(this.writing);
   }
 
   /** The next batch is written without waiting. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { query } from './postgres-errors.js';
+import { classifyPgError, query } from './postgres-errors.js';
 import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './types.js';
 
 /**
@@ -12,13 +12,17 @@ import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './
  * commit does not wait for the WAL to reach the disk, which would make every journaled response
  * wait for an fsync. A database crash can lose the last moments of the journal, never an app.
  */
+const APPEND = `INSERT INTO sandbox_requests (namespace, operation_id, method, path, status, entry)
+  SELECT ns, op, method, path, status, entry::json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t(ns, op, method, path, status, entry)`;
+
 export class PostgresJournalState implements JournalState {
   readonly shared = true;
   private readonly pool: pg.Pool;
 
   constructor(clientConfig: pg.ClientConfig) {
     const options = [clientConfig.options, '-c synchronous_commit=off'].filter(Boolean).join(' ');
-    this.pool = new pg.Pool({ ...clientConfig, options, max: 3 });
+    // One connection per journal writer (src/journal/journal.ts SHARED_WRITERS), one more for reads and pruning.
+    this.pool = new pg.Pool({ ...clientConfig, options, max: 4 });
     this.pool.on('error', () => undefined); // an idle client that loses its connection must not crash the process
   }
 
@@ -27,12 +31,21 @@ export class PostgresJournalState implements JournalState {
   }
 
   async append(records: JournalRecord[]): Promise<void> {
-    await query(
-      this.pool,
-      `INSERT INTO sandbox_requests (namespace, operation_id, method, path, status, entry)
-       SELECT ns, op, method, path, status, entry::json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t(ns, op, method, path, status, entry)`,
-      [records.map((r) => r.namespace), records.map((r) => r.operationId), records.map((r) => r.method), records.map((r) => r.path), records.map((r) => r.status), records.map((r) => r.entry)],
-    );
+    const columns = [[], [], [], [], [], []] as unknown[][];
+    for (const r of records) {
+      columns[0]!.push(r.namespace);
+      columns[1]!.push(r.operationId);
+      columns[2]!.push(r.method);
+      columns[3]!.push(r.path);
+      columns[4]!.push(r.status);
+      columns[5]!.push(r.entry);
+    }
+    try {
+      // Named: each connection parses and plans it once, then only binds the arrays.
+      await this.pool.query({ name: 'journal_append', text: APPEND, values: columns });
+    } catch (err) {
+      throw classifyPgError(err);
+    }
   }
 
   async prune(namespaces: string[], keep: number): Promise<void> {

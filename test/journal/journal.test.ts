@@ -270,6 +270,14 @@ describe.runIf(onPostgres)('one journal across PostgreSQL instances', () => {
         const [newest] = await requests(readB, { limit: 1 });
         expect(newest?.query.n).toBe(String(i)); // read-your-writes, every time
       }
+      // Concurrent requests: several batches in flight on A, each response still waits for its own.
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          await a.raw(`/v1/oauth-apps?burst=${i}`);
+          const seen = await requests(readB, { limit: 100 });
+          expect(seen.map((e) => e.query.burst)).toContain(String(i));
+        }),
+      );
       const ns = await createNamespace({ baseUrl: a.url, token: TOKEN, seed: false });
       await ns.api.GET('/v1/oauth-apps', {});
       const fromB = createSandboxClient({ baseUrl: b.url, token: ns.token });
