@@ -18,7 +18,7 @@ import { benchInProcess } from './in-process.js';
 import { profileIn, selfTimeByOwner } from './profile.js';
 import { bareExpress, cli, prismBin, start, type Running } from './servers.js';
 
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, postgres: { type: 'string' }, only: { type: 'string' } }, args: process.argv.slice(2), strict: false });
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, postgres: { type: 'string' }, only: { type: 'string' } }, args: bareFlags(process.argv.slice(2)), strict: false });
 const quick = Boolean(flags.quick);
 const WARMUP_S = quick ? 1 : 2;
 const RUN_S = quick ? 2 : 4;
@@ -27,7 +27,11 @@ const CONNECTIONS = 32;
 const TOKEN = 'bench-token';
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const json = { 'Content-Type': 'application/json' };
-// `--postgres` alone (parsed as true) means PG_TEST_URL or the local default.
+// `--postgres` alone means PG_TEST_URL or the local default. parseArgs would take the next
+// argument (`--postgres --quick`) as its URL: a bare one is made `--postgres=` first.
+function bareFlags(args: string[]): string[] {
+  return args.map((a, i) => (a === '--postgres' && (args[i + 1] === undefined || args[i + 1]!.startsWith('--')) ? '--postgres=' : a));
+}
 const pgUrl = flags.postgres === undefined ? undefined : typeof flags.postgres === 'string' && flags.postgres ? flags.postgres : (process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const dir = mkdtempSync(join(tmpdir(), 'oauth-apps-bench-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
