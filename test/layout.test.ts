@@ -7,7 +7,7 @@ import { packageRoot } from '../src/paths.js';
 // never from above. The composition root (src/app) assembles the API and the sandbox, which
 // both stand on the edge pieces (src/http) and the store; entries (cli, testing) sit on top.
 const layers: string[][] = [
-  ['paths.ts', 'timers.ts', 'spec'],
+  ['paths.ts', 'timers.ts', 'command-args.ts', 'spec'],
   ['store'],
   ['http'],
   ['api', 'sandbox', 'journal'],

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import junitModule from 'junit-report-builder';
 import { coverage, type Coverage } from 'oauth-apps-api-client/sandbox';
-import { CommandUsageError, usageError, readFailure, sandboxOf } from './args.js';
+import { CommandUsageError, usageError, readFailure, sandboxOf } from '../command-args.js';
 
 // CommonJS (module.exports = the builder): under NodeNext its typings call that `default`.
 const builder = junitModule as unknown as typeof junitModule.default;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requests, type RequestEntry, type RequestFilter } from 'oauth-apps-api-client/sandbox';
-import { CommandUsageError, usageError, readFailure, sandboxOf } from './args.js';
+import { CommandUsageError, usageError, readFailure, sandboxOf } from '../command-args.js';
 
 export const USAGE = `Usage: oauth-apps-api tail --base-url URL [--token T] [--operation OPERATION_ID] [--interval MS]
 

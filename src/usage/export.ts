@@ -1,7 +1,7 @@
 /** `oauth-apps-api usage export`: a sandbox's request journal as one consumer's usage file. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { readFailure, sandboxOf } from '../cli/args.js';
+import { readFailure, sandboxOf } from '../command-args.js';
 import { usageFromSandbox } from './from-sandbox.js';
 
 /** The server could not be read (unreachable, token refused, no sandbox): exit 1, not a usage mistake. */
