@@ -13,15 +13,46 @@ export interface JournalLocals {
   steeredBy?: 'prefer' | 'fault';
 }
 
-/** What the journal step saw of one request, captured on the hot path; the entry is made from it later. */
+/**
+ * What the journal step keeps of one request once it is answered: plain values and the two
+ * bodies, never `req` or `res` (held until a batch is written, those whole graphs of sockets,
+ * headers and listeners outlived the young generation and made the GC the journal's main cost).
+ */
 export interface Observed {
-  req: Request;
-  res: Response;
   namespace: string;
   arrivedAt: number;
   durationMs: number;
+  operationId: string | null;
+  method: string;
+  path: string;
+  /** The URL as sent (its query string is the entry's `query`). */
+  url: string;
+  status: number;
+  steeredBy: SteeredBy;
+  requestBody: unknown;
   /** The last body handed to `res.json` (the one sent). */
   responseBody: unknown;
+  /** The Authorization header, only to mask the token wherever a client put it by mistake. */
+  authorization: string | undefined;
+}
+
+/** Takes what the entry needs from an answered request (at `res.end`, synchronously). */
+export function observe(req: Request, res: Response, arrivedAt: number, durationMs: number, responseBody: unknown): Omit<Observed, 'namespace'> {
+  const locals = res.locals as JournalLocals;
+  const operationId = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId ?? locals.operationId ?? null;
+  return {
+    arrivedAt,
+    durationMs,
+    operationId,
+    method: req.method,
+    path: req.path,
+    url: req.originalUrl,
+    status: res.statusCode,
+    steeredBy: locals.steeredBy ?? null,
+    requestBody: req.body,
+    responseBody,
+    authorization: req.headers.authorization,
+  };
 }
 
 const UNMASKED = /"client_secret":(?!"\*{10}"[,}])/;
@@ -41,20 +72,17 @@ const masking = (reasons: unknown) =>
  * journal step captured.
  */
 export function toRecord(o: Observed): JournalRecord {
-  const { req, res } = o;
-  const locals = res.locals as JournalLocals;
-  const operationId = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId ?? locals.operationId ?? null;
-  const status = res.statusCode;
+  const { status, operationId } = o;
   const entry: Omit<RequestEntry, 'id'> = {
     time: new Date(o.arrivedAt).toISOString(),
     operation_id: operationId as RequestEntry['operation_id'],
-    method: req.method,
-    path: req.path,
-    query: queryOf(req.originalUrl),
-    request: req.body === undefined ? {} : { body: req.body },
+    method: o.method,
+    path: o.path,
+    query: queryOf(o.url),
+    request: o.requestBody === undefined ? {} : { body: o.requestBody },
     response: o.responseBody === undefined ? { status } : { status, body: o.responseBody },
     duration_ms: Math.round(o.durationMs * 100) / 100,
-    steered_by: locals.steeredBy ?? null,
+    steered_by: o.steeredBy,
   };
   const refused = status >= 400 && isErrorBody(o.responseBody) ? o.responseBody : undefined;
   if (refused) {
@@ -67,9 +95,9 @@ export function toRecord(o: Observed): JournalRecord {
   let json = JSON.stringify(entry);
   if (UNMASKED.test(json)) json = JSON.stringify(entry, masking(refused?.validation_errors));
   // The token itself, wherever a client put it by mistake (a query parameter, a body field).
-  const token = /^Bearer[ ]+(\S{8,})/i.exec(req.get('authorization') ?? '')?.[1];
+  const token = /^Bearer[ ]+(\S{8,})/i.exec(o.authorization ?? '')?.[1];
   if (token && json.includes(token)) json = json.replaceAll(token, MASK);
-  return { namespace: o.namespace, operationId, method: req.method, path: req.path, status, entry: json };
+  return { namespace: o.namespace, operationId, method: o.method, path: o.path, status, entry: json };
 }
 
 /** The query string's parameters as sent: text, a list when repeated; own keys only (`__proto__` is a name). */

@@ -1,10 +1,10 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 // Node's own timers: under a test's fake timers (the in-process API) the globals never fire.
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import type { Logger } from 'pino';
 import type { JournalQuery, JournalRecord, JournalState } from '../store/types.js';
 import { unref } from '../timers.js';
-import { toRecord, type Observed, type RequestEntry } from './entry.js';
+import { observe, toRecord, type Observed, type RequestEntry } from './entry.js';
 
 export const DEFAULT_JOURNAL_SIZE = 1000;
 /** On SQLite, how long entries gather before one transaction writes them (a read writes them at once). */
@@ -69,12 +69,11 @@ export class Journal {
    */
   step(log: Logger, namespaceOf: (req: Request) => Promise<string | undefined>): RequestHandler {
     const report = (err: unknown) => log.warn({ reason: (err as Error).message }, 'request journal write failed');
-    const add = (observed: Observed): Promise<void> | undefined => {
-      const { res } = observed;
+    const add = (req: Request, res: Response, observed: Omit<Observed, 'namespace'>): Promise<void> | undefined => {
       const namespace = res.locals.namespace as string | undefined;
       if (namespace !== undefined) return this.add({ ...observed, namespace }, report);
-      if (res.statusCode === 401) return undefined;
-      return namespaceOf(observed.req).then(
+      if (observed.status === 401) return undefined;
+      return namespaceOf(req).then(
         (ns) => (ns === undefined ? undefined : this.add({ ...observed, namespace: ns }, report)),
         report,
       );
@@ -82,17 +81,16 @@ export class Journal {
     return (req, res, next) => {
       const arrivedAt = Date.now();
       const started = performance.now();
-      const observed: Observed = { req, res, namespace: '', arrivedAt, durationMs: 0, responseBody: undefined };
+      let responseBody: unknown;
       const json = res.json;
       res.json = function (body: unknown) {
-        observed.responseBody = body;
+        responseBody = body;
         return json.call(this, body);
       };
       const end = res.end;
       res.end = function (this: typeof res, ...args: unknown[]) {
         res.end = end;
-        observed.durationMs = performance.now() - started;
-        const written = add(observed);
+        const written = add(req, res, observe(req, res, arrivedAt, performance.now() - started, responseBody));
         if (!written) return end.apply(this, args as never);
         written.then(() => end.apply(this, args as never)).catch(report);
         return this;
