@@ -59,7 +59,7 @@ export function createApp(options: AppOptions): Express {
     surface('/v1/', [
       // The journal records whatever answers from here on (the body parser, steering, a fault,
       // the validator, the handler), in the namespace the token opens; a 401 opens none.
-      ...(sandbox?.journal.enabled ? [sandbox.journal.step(log, tokenNamespace(options.token, namespaceOf))] : []),
+      ...(sandbox?.journal.enabled ? [sandbox.journal.step(app, log, tokenNamespace(options.token, namespaceOf))] : []),
       jsonBody,
       auth,
       ...(sandbox ? [sandboxSteering(spec, sandbox.faults)] : []),

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 // Node's own timers: under a test's fake timers (the in-process API) the globals never fire.
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import type { Logger } from 'pino';
@@ -6,9 +6,24 @@ import type { JournalQuery, JournalRecord, JournalState } from '../store/types.j
 import { unref } from '../timers.js';
 import { observe, toRecord, type Observed, type RequestEntry } from './entry.js';
 
+const OBSERVING = Symbol('journal: the request being observed');
+/** What the step notes when a request arrives, and the body the response sends. */
+interface Observing {
+  arrivedAt: number;
+  started: number;
+  responseBody: unknown;
+}
+
 export const DEFAULT_JOURNAL_SIZE = 1000;
-/** On SQLite, how long entries gather before one transaction writes them (a read writes them at once). */
-const WRITE_DELAY_MS = 100;
+/**
+ * On SQLite, how long entries gather before one transaction writes them (a read, a close or
+ * MAX_PENDING entries write them at once). Of what gathered, only each namespace's newest
+ * `size` entries are made and written: the rest would be pruned before anyone could read them.
+ * So a server under load spends its journal work on what survives; a crash loses at most this
+ * much of the journal, never an app.
+ */
+const WRITE_DELAY_MS = 1000;
+/** Where responses wait for their batch (PostgreSQL): the batch that is written at once. */
 const MAX_BATCH = 500;
 /**
  * Where responses wait for their batch (PostgreSQL), how many batches may be in flight at once.
@@ -50,11 +65,15 @@ export class Journal {
   /** Entries appended per namespace since its last prune: pruning walks `size` index entries, so it runs once per tenth of them. */
   private unpruned = new Map<string, number>();
 
+  /** How many entries may wait before a write starts at once: memory stays bounded under any load. */
+  private readonly maxPending: number;
+
   constructor(
     private readonly state: JournalState,
     readonly size: number = DEFAULT_JOURNAL_SIZE,
   ) {
     this.writers = state.shared ? SHARED_WRITERS : 1;
+    this.maxPending = state.shared ? MAX_BATCH : Math.max(MAX_BATCH, 4 * size);
   }
 
   get enabled(): boolean {
@@ -66,8 +85,12 @@ export class Journal {
    * the namespace auth found for its token. A request refused before auth ran (a body that is
    * not JSON, too large) has its token looked up by `namespaceOf`; a 401 opens no namespace
    * and is not recorded.
+   *
+   * It sees the response through `res.json` and `res.end`, overridden once on the app's own
+   * response prototype (Express gives every response of `app` that prototype): a request pays
+   * one small object, not two closures and two own properties on its response.
    */
-  step(log: Logger, namespaceOf: (req: Request) => Promise<string | undefined>): RequestHandler {
+  step(app: Express, log: Logger, namespaceOf: (req: Request) => Promise<string | undefined>): RequestHandler {
     const report = (err: unknown) => log.warn({ reason: (err as Error).message }, 'request journal write failed');
     const add = (req: Request, res: Response, observed: Omit<Observed, 'namespace'>): Promise<void> | undefined => {
       const namespace = res.locals.namespace as string | undefined;
@@ -78,23 +101,29 @@ export class Journal {
         report,
       );
     };
-    return (req, res, next) => {
-      const arrivedAt = Date.now();
-      const started = performance.now();
-      let responseBody: unknown;
-      const json = res.json;
-      res.json = function (body: unknown) {
-        responseBody = body;
-        return json.call(this, body);
-      };
-      const end = res.end;
-      res.end = function (this: typeof res, ...args: unknown[]) {
-        res.end = end;
-        const written = add(req, res, observe(req, res, arrivedAt, performance.now() - started, responseBody));
-        if (!written) return end.apply(this, args as never);
-        written.then(() => end.apply(this, args as never)).catch(report);
-        return this;
-      } as typeof res.end;
+    type Observable = Response & { [OBSERVING]?: Observing };
+    const proto = app.response as Observable;
+    // What the overrides stand in for, looked up on every call: the in-process API's
+    // light-my-request re-parents this prototype after the app is built.
+    const inherited = () => Object.getPrototypeOf(proto) as Observable;
+    proto.json = function (this: Observable, body: unknown) {
+      const observing = this[OBSERVING];
+      if (observing) observing.responseBody = body;
+      return inherited().json.call(this, body);
+    };
+    proto.end = function (this: Observable, ...args: unknown[]) {
+      const { end } = inherited();
+      const observing = this[OBSERVING];
+      if (!observing) return end.apply(this, args as never);
+      this[OBSERVING] = undefined;
+      const { req } = this;
+      const written = add(req, this, observe(req, this, observing.arrivedAt, performance.now() - observing.started, observing.responseBody));
+      if (!written) return end.apply(this, args as never);
+      written.then(() => end.apply(this, args as never)).catch(report);
+      return this;
+    } as Observable['end'];
+    return (_req, res, next) => {
+      (res as Observable)[OBSERVING] = { arrivedAt: Date.now(), started: performance.now(), responseBody: undefined };
       next();
     };
   }
@@ -103,7 +132,7 @@ export class Journal {
   private add(observed: Observed, report: (err: unknown) => void): Promise<void> | undefined {
     this.pending.push(observed);
     this.next ??= this.writeNext(report);
-    if (this.pending.length >= MAX_BATCH) this.hurry();
+    if (this.pending.length >= this.maxPending) this.hurry();
     return this.state.shared ? this.next : undefined;
   }
 
@@ -126,7 +155,7 @@ export class Journal {
     });
     this.wake = undefined;
     this.urgent = false;
-    const batch = this.pending;
+    const batch = this.surviving(this.pending);
     this.pending = [];
     this.next = undefined;
     const records: JournalRecord[] = [];
@@ -144,6 +173,21 @@ export class Journal {
       .then(() => void this.writing.delete(write));
     this.writing.add(write);
     await write;
+  }
+
+  /** Each namespace's newest `size` entries of a batch, in order: the older ones would be pruned unread. */
+  private surviving(batch: Observed[]): Observed[] {
+    if (batch.length <= this.size) return batch;
+    const kept = new Map<string, number>();
+    const survivors: Observed[] = [];
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const o = batch[i]!;
+      const n = kept.get(o.namespace) ?? 0;
+      if (n === this.size) continue;
+      kept.set(o.namespace, n + 1);
+      survivors.push(o);
+    }
+    return survivors.reverse();
   }
 
   /** Writes what is pending now; resolves once every write so far is done (failed writes are reported and dropped). */

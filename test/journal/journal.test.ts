@@ -178,6 +178,27 @@ describe('the journal’s size', () => {
       await Promise.all([small.close(), off.close()]);
     }
   });
+
+  it('keeps each namespace’s newest entries when one batch holds more than the size for several', async () => {
+    // On SQLite the entries of the last second wait as one batch, of which only each
+    // namespace's newest `size` are written: a busy namespace must not push out a quiet one's.
+    const small = await startServer({ seed: [], config: { journalSize: 5 } });
+    const ns = await createNamespace({ baseUrl: small.url, token: TOKEN, seed: false });
+    try {
+      const sandbox = createSandboxClient({ baseUrl: small.url, token: TOKEN });
+      await requests(sandbox); // the namespace's creation is written: the batch below holds only these
+      for (let i = 0; i < 20; i++) await small.raw(`/v1/oauth-apps?n=${i}`);
+      for (let i = 0; i < 3; i++) await small.raw(`/v1/oauth-apps?quiet=${i}`, { token: ns.token });
+      for (let i = 20; i < 25; i++) await small.raw(`/v1/oauth-apps?n=${i}`);
+      expect((await requests(ns.sandbox)).map((e) => e.query.quiet)).toEqual(['2', '1', '0']);
+      const kept = await requests(sandbox);
+      expect(kept.map((e) => e.query.n)).toEqual(['24', '23', '22', '21', '20']);
+      expect(kept.map((e) => e.id)).toEqual([...kept.map((e) => e.id)].sort((a, b) => b - a));
+    } finally {
+      await ns.delete();
+      await small.close();
+    }
+  });
 });
 
 describe('secrets in the journal', () => {
