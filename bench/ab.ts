@@ -8,6 +8,7 @@
  *   npm run bench:ab -- ../before/dist/src/cli.js dist/src/cli.js        [ROUNDS=5]
  *
  * An argument may carry Node options before the CLI path: "--max-semi-space-size=32 dist/src/cli.js".
+ * AB_POSTGRES=postgres://… runs each build on a schema of its own in that database instead of SQLite.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +22,16 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const id = '8ff58ef0-d376-4ae8-b2e2-9f0206aa65b8'; // the bundled seed's first app
 const builds = process.argv.slice(2).length ? process.argv.slice(2) : [cli];
 const rounds = Number(process.env.ROUNDS ?? 3);
+function databaseUrl(i: number): string {
+  if (!process.env.AB_POSTGRES) return `sqlite:${join(dir, `${i}.db`)}`;
+  const url = new URL(process.env.AB_POSTGRES);
+  url.searchParams.set('schema', `bench_ab_${i}_${Date.now()}`);
+  return url.toString();
+}
 
 const servers: Running[] = [await start('bare Express', [bareExpress], '/healthz')];
 for (const [i, build] of builds.entries()) {
-  const args = [...build.split(' '), '--port', '{port}', '--token', TOKEN, '--database-url', `sqlite:${join(dir, `${i}.db`)}`];
+  const args = [...build.split(' '), '--port', '{port}', '--token', TOKEN, '--database-url', databaseUrl(i)];
   servers.push(await start(`${i + 1}: ${build}`, args, `/v1/oauth-apps/${id}`, {}, auth));
 }
 const scenarios: Record<string, (s: Running) => LoadRequest> = {
