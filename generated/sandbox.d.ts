@@ -210,6 +210,7 @@ export interface paths {
          *     its response is sent, so it can be read at once through any instance. A reset clears it.
          *
          *     To follow it, poll with `since` set to the newest id seen (`oauth-apps-api tail` does).
+         *     To read further back than one page, ask again with `before` set to the oldest id seen.
          */
         get: operations["listRequests"];
         put?: never;
@@ -1032,6 +1033,11 @@ export interface operations {
                  * @example 41
                  */
                 since?: number;
+                /**
+                 * @description Only requests journaled before the entry with this id (the next page back).
+                 * @example 43
+                 */
+                before?: number;
                 /**
                  * @description At most this many entries (default 100).
                  * @example 10

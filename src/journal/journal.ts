@@ -39,6 +39,7 @@ export interface JournalFilter {
   status?: number;
   path?: string;
   since?: number;
+  before?: number;
   limit?: number;
 }
 
@@ -236,6 +237,7 @@ export class Journal {
       status: filter.status,
       path: filter.path,
       since: filter.since,
+      before: filter.before,
       limit: filter.limit ?? 100,
     };
     return (await this.state.list(namespace, query)).map(({ id, entry }) => ({ id, ...(JSON.parse(entry) as Omit<RequestEntry, 'id'>) }));

@@ -62,8 +62,9 @@ export class PostgresJournalState implements JournalState {
       `SELECT seq, entry::text AS entry FROM sandbox_requests WHERE namespace = $1 AND seq > $2
          AND ($3::text IS NULL OR operation_id = $3) AND ($4::text IS NULL OR method = $4)
          AND ($5::int IS NULL OR status = $5) AND ($6::text IS NULL OR path = $6)
+         AND ($8::bigint IS NULL OR seq < $8)
        ORDER BY seq DESC LIMIT $7`,
-      [namespace, q.since ?? 0, q.operationId ?? null, q.method ?? null, q.status ?? null, q.path ?? null, q.limit],
+      [namespace, q.since ?? 0, q.operationId ?? null, q.method ?? null, q.status ?? null, q.path ?? null, q.limit, q.before ?? null],
     );
     return rows.map((r) => ({ id: Number(r.seq), entry: r.entry }));
   }

@@ -17,7 +17,7 @@ export class SqliteJournalState implements JournalState {
       ),
       // One statement for every combination of filters: a filter not given is NULL and matches all.
       list: db.prepare<{ seq: number; entry: string }>(
-        `SELECT seq, entry FROM sandbox_requests WHERE namespace = @namespace AND seq > @since
+        `SELECT seq, entry FROM sandbox_requests WHERE namespace = @namespace AND seq > @since AND (@before IS NULL OR seq < @before)
            AND (@operation_id IS NULL OR operation_id = @operation_id) AND (@method IS NULL OR method = @method)
            AND (@status IS NULL OR status = @status) AND (@path IS NULL OR path = @path)
          ORDER BY seq DESC LIMIT @limit`,
@@ -46,7 +46,7 @@ export class SqliteJournalState implements JournalState {
 
   async list(namespace: string, q: JournalQuery): Promise<{ id: number; entry: string }[]> {
     return this.stmt.list
-      .all({ namespace, since: q.since ?? 0, operation_id: q.operationId ?? null, method: q.method ?? null, status: q.status ?? null, path: q.path ?? null, limit: q.limit })
+      .all({ namespace, since: q.since ?? 0, before: q.before ?? null, operation_id: q.operationId ?? null, method: q.method ?? null, status: q.status ?? null, path: q.path ?? null, limit: q.limit })
       .map((r) => ({ id: Number(r.seq), entry: r.entry }));
   }
 

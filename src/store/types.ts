@@ -162,6 +162,8 @@ export interface JournalQuery {
   path?: string;
   /** Only entries after this id. */
   since?: number;
+  /** Only entries with lower ids. */
+  before?: number;
   limit: number;
 }
 

@@ -21,16 +21,11 @@ export async function exportUsage(values: ExportOptions, usage: string, badInput
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(consumer)) throw badInput(`invalid --consumer '${consumer}' (letters, digits, . _ -; at most 100)`);
   const out = values.out ?? `usage/${consumer}.json`;
   const { client, baseUrl } = sandboxOf(values, usage);
-  const { usage: file, unread } = await usageFromSandbox(client, consumer).catch((err: unknown) => {
+  const file = await usageFromSandbox(client, consumer).catch((err: unknown) => {
     throw new JournalUnreadable(readFailure(err, baseUrl).message);
   });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
   const n = file.exchanges.length;
   process.stderr.write(`${out}: ${n} exchange${n === 1 ? '' : 's'} of ${consumer} from ${baseUrl}'s request journal\n`);
-  if (unread) {
-    process.stderr.write(
-      `warning: the journal holds ${unread} older entr${unread === 1 ? 'y' : 'ies'} than the newest 1000, which GET /__sandbox/requests cannot reach; the file has the newest 1000 (export more often, or keep --journal-size at 1000 or less)\n`,
-    );
-  }
 }

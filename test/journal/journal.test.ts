@@ -179,6 +179,25 @@ describe('the journal’s size', () => {
     }
   });
 
+  it('pages back with `before`, forward with `since`', async () => {
+    const s = await startServer({ seed: [] });
+    try {
+      const sandbox = createSandboxClient({ baseUrl: s.url, token: TOKEN });
+      for (let i = 0; i < 5; i++) await s.raw(`/v1/oauth-apps?n=${i}`);
+      const n = (entries: RequestEntry[]) => entries.map((e) => e.query.n);
+      const first = await requests(sandbox, { limit: 2 });
+      expect(n(first)).toEqual(['4', '3']);
+      const second = await requests(sandbox, { before: first.at(-1)!.id, limit: 2 });
+      expect(n(second)).toEqual(['2', '1']);
+      expect(n(await requests(sandbox, { before: second.at(-1)!.id, limit: 2 }))).toEqual(['0']);
+      expect(n(await requests(sandbox, { since: second.at(-1)!.id, before: first[0]!.id }))).toEqual(['3', '2']);
+      const refused = await s.raw('/__sandbox/requests?before=0');
+      expect(refused.status).toBe(422);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('keeps each namespace’s newest entries when one batch holds more than the size for several', async () => {
     // On SQLite the entries of the last second wait as one batch, of which only each
     // namespace's newest `size` are written: a busy namespace must not push out a quiet one's.
