@@ -10,6 +10,14 @@ status, duration, operation, steering and the first reason of a refusal. Reads t
 journal of the namespace the token opens (API_TOKEN when --token is not given), every
 --interval ms (default 250). Stop it with Ctrl-C.`;
 
+/**
+ * How long after an id first shows up an entry with a lower id may still appear: ids are
+ * taken when a batch is written, and batches written at once (several writers, several
+ * instances on one PostgreSQL database) commit in any order. Each poll asks again from the
+ * newest id seen this long ago and prints only what it has not printed.
+ */
+const SETTLE_MS = 2000;
+
 /** `oauth-apps-api tail`: follows the request journal by polling it with `since`. */
 export async function run(argv: string[], signal?: AbortSignal): Promise<number> {
   const { values } = (() => {
@@ -33,6 +41,9 @@ export async function run(argv: string[], signal?: AbortSignal): Promise<number>
   } catch (err) {
     throw readFailure(err, baseUrl);
   }
+  const printed = new Set<number>();
+  /** The newest id each recent poll saw, oldest first: `since` moves up to one once it is SETTLE_MS old. */
+  const newest: { at: number; id: number }[] = [];
   process.stderr.write(`Following the request journal of ${baseUrl}${values.operation ? ` (${values.operation} only)` : ''}; Ctrl-C stops.\n`);
   let down = false;
   while (!stop.aborted) {
@@ -40,8 +51,15 @@ export async function run(argv: string[], signal?: AbortSignal): Promise<number>
       const news = await requests(client, { ...filter, since, limit: 1000 });
       if (down) process.stderr.write('Reconnected.\n');
       down = false;
-      for (const entry of news.reverse()) process.stdout.write(`${formatEntry(entry)}\n`);
-      since = Math.max(since, ...news.map((e) => e.id));
+      for (const entry of news.reverse()) {
+        if (printed.has(entry.id)) continue;
+        printed.add(entry.id);
+        process.stdout.write(`${formatEntry(entry)}\n`);
+      }
+      const now = Date.now();
+      newest.push({ at: now, id: Math.max(newest.at(-1)?.id ?? since, ...news.map((e) => e.id)) });
+      while (newest.length && now - newest[0]!.at >= SETTLE_MS) since = Math.max(since, newest.shift()!.id);
+      for (const id of printed) if (id <= since) printed.delete(id);
     } catch (err) {
       const failure = readFailure(err, baseUrl);
       if (/refused the token|has no request journal/.test(failure.message)) throw failure;

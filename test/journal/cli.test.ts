@@ -1,12 +1,15 @@
 // The journal's commands as a user runs them: the built CLI, spawned, against a server whose
 // journal the test fills through the API.
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNamespace } from 'oauth-apps-api-client/sandbox';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createNamespace, type RequestEntry } from 'oauth-apps-api-client/sandbox';
+import { run as tail } from '../../src/cli/tail.js';
 import { packageRoot } from '../../src/paths.js';
 import { docsCreateBody, startServer, TOKEN, type TestServer } from '../helpers/server.js';
 
@@ -121,5 +124,45 @@ describe('oauth-apps-api tail', () => {
       await ns.delete();
     }
     expect(child.exitCode).toBe(0); // Ctrl-C ends it cleanly
+  });
+
+  it('prints an entry that appears after a higher id (batches committed out of order), once', async () => {
+    // A journal whose entry 5 commits after entry 8 (two writers, or two instances, on one
+    // PostgreSQL database): a stand-in sandbox that answers GET /__sandbox/requests from a list.
+    const journal: RequestEntry[] = [];
+    const entry = (id: number): RequestEntry => ({
+      id, time: `2026-12-02T10:00:0${id}.000Z`, operation_id: 'listOauthApps', method: 'GET', path: `/v1/oauth-apps`, query: { n: String(id) },
+      request: {}, response: { status: 200 }, duration_ms: 1, steered_by: null,
+    });
+    const stub = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://stub');
+      const since = Number(url.searchParams.get('since') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      const data = journal.filter((e) => e.id > since).sort((a, b) => b.id - a.id).slice(0, limit);
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ data }));
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stop = new AbortController();
+    const printed = (n: string) => vi.waitFor(() => expect(lines.filter((l) => l.startsWith(`10:00:0${n}.000  GET /v1/oauth-apps  200  1 ms  listOauthApps`))).toHaveLength(1), { timeout: 1500, interval: 10 });
+    try {
+      const following = tail(['--base-url', `http://127.0.0.1:${(stub.address() as AddressInfo).port}`, '--token', 't', '--interval', '20'], stop.signal);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      journal.push(entry(8));
+      await printed('8');
+      journal.push(entry(5)); // committed late, below the newest id seen
+      await printed('5');
+      await new Promise((resolve) => setTimeout(resolve, 100)); // more polls: nothing printed twice
+      stop.abort();
+      expect(await following).toBe(0);
+      expect(lines.map((l) => l.slice(0, 12))).toEqual(['10:00:08.000', '10:00:05.000']);
+    } finally {
+      stop.abort();
+      write.mockRestore();
+      vi.restoreAllMocks();
+      stub.close();
+    }
   });
 });
