@@ -308,20 +308,36 @@ async function inProcess() {
   log();
 }
 
-/** 5. Where a GET by id's time goes: self time by package from a `node --cpu-prof` run under load. */
+/**
+ * 5. Where a GET by id's and a PATCH's time go: self time by package from a `node --cpu-prof`
+ * run under each load (a fresh server and database each), side by side.
+ */
 async function profileSummary() {
-  const profDir = mkdtempSync(join(tmpdir(), 'oauth-apps-prof-'));
-  const url = `sqlite:${join(dir, 'profile.db')}`;
-  const s = await start('profiled', ['--cpu-prof', '--cpu-prof-dir', profDir, cli, '--port', '{port}', '--token', TOKEN, '--database-url', url], `/v1/oauth-apps/${seededId()}`, {}, auth);
-  const r = await load({ url: `${s.url}/v1/oauth-apps/${seededId()}`, headers: auth }, quick ? 4 : 10, 16, s.proc.pid);
-  await s.stop();
-  const shares = selfTimeByOwner(profileIn(profDir), s.startMs + 500); // the load only, not the start-up
-  rmSync(profDir, { recursive: true, force: true });
-  log(`Profile of the reference server (SQLite) under GET by id, 16 connections, ${quick ? 4 : 10} s (${fmt(r.rps)} req/s), self time by package, core module or native function (start-up left out):`);
+  const seconds = quick ? 4 : 10;
+  const path = `/v1/oauth-apps/${seededId()}`;
+  const scenarios: Record<string, (url: string) => LoadRequest> = {
+    'GET by id': (url) => ({ url: url + path, headers: auth }),
+    PATCH: (url) => ({ url: url + path, method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
+  };
+  const shares: Record<string, Map<string, number>> = {};
+  const rps: Record<string, number> = {};
+  for (const [sc, requestFor] of Object.entries(scenarios)) {
+    const profDir = mkdtempSync(join(tmpdir(), 'oauth-apps-prof-'));
+    const url = `sqlite:${join(dir, `profile-${sc.replace(/\W+/g, '-')}.db`)}`;
+    const s = await start('profiled', ['--cpu-prof', '--cpu-prof-dir', profDir, cli, '--port', '{port}', '--token', TOKEN, '--database-url', url], path, {}, auth);
+    rps[sc] = (await load(requestFor(s.url), seconds, 16, s.proc.pid)).rps;
+    await s.stop();
+    shares[sc] = new Map(selfTimeByOwner(profileIn(profDir), s.startMs + 500).map((x) => [x.owner, x.share])); // the load only, not the start-up
+    rmSync(profDir, { recursive: true, force: true });
+  }
+  const names = Object.keys(scenarios);
+  // The top 15 of each scenario, in the order of the first.
+  const owners = [...new Set(names.flatMap((sc) => [...shares[sc]!.keys()].slice(0, 15)))];
+  log(`Profile of the reference server (SQLite), 16 connections, ${seconds} s each (${names.map((sc) => `${sc} ${fmt(rps[sc]!)} req/s`).join(', ')}), self time by package, core module or native function (start-up left out):`);
   log();
-  log('| where | self time |');
-  log('|---|---:|');
-  for (const x of shares.slice(0, 15)) log(`| ${x.owner} | ${fmt(x.share * 100, 1)} % |`);
+  log(`| where | ${names.map((sc) => `${sc} self time`).join(' | ')} |`);
+  log(`|---|${names.map(() => '---:').join('|')}|`);
+  for (const owner of owners) log(`| ${owner} | ${names.map((sc) => `${fmt((shares[sc]!.get(owner) ?? 0) * 100, 1)} %`).join(' | ')} |`);
   log();
 }
 
