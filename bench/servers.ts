@@ -45,7 +45,10 @@ export async function start(name: string, args: string[], readyPath: string, env
     } catch {
       // not listening yet
     }
-    if (performance.now() - t0 > 60_000) throw new Error(`${name} did not become ready`);
+    if (performance.now() - t0 > 60_000) {
+      proc.kill('SIGKILL');
+      throw new Error(`${name} did not answer 200 on ${readyPath} within 60 s`);
+    }
     await new Promise((r) => setTimeout(r, 2));
   }
   const startMs = performance.now() - t0;
