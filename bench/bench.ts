@@ -1,21 +1,23 @@
 /**
  * npm run bench — the reference server against a bare Express 5 app and the Prism mock, in
- * one run on this machine, plus scaling, cold start and memory. Prints figures and ratios;
+ * one run on this machine, plus scaling, cold start and memory, and against the peers a frontend
+ * team would reach for (json-server, Mockoon CLI). Prints figures and ratios;
  * asserts nothing (targets are marked, never enforced by a test).
  *
- *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|journal|cold|first-calls|in-process|profile|scaling]
+ *   npm run bench [-- --quick] [-- --postgres [URL]] [-- --only throughput|journal|cold|first-calls|in-process|profile|scaling|peers]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { bundledSpecYaml, packageRoot } from '../src/paths.js';
+import { bundledSpecJson, bundledSpecYaml, packageRoot } from '../src/paths.js';
 import { openStore } from '../src/store/index.js';
 import type { NewApp, Provider } from '../src/store/types.js';
 import { load, tool, type LoadRequest, type LoadResult } from './load.js';
 import { benchInProcess } from './in-process.js';
 import { profileIn, selfTimeByOwner } from './profile.js';
+import { installPeers, peersDir } from './peers.js';
 import { bareExpress, cli, prismBin, start, type Running } from './servers.js';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, postgres: { type: 'string' }, only: { type: 'string' } }, args: bareFlags(process.argv.slice(2)), strict: false });
@@ -91,6 +93,7 @@ async function dropSchema(databaseUrl: string) {
 }
 
 const reference = (databaseUrl: string) => start('reference', [cli, '--port', '{port}', '--token', TOKEN, '--database-url', databaseUrl, '--no-seed'], '/healthz');
+const prism = (readyPath: string) => start('Prism', [prismBin(), 'mock', bundledSpecYaml, '--port', '{port}', '--host', '127.0.0.1'], readyPath, {}, auth);
 
 /** Runs each (scenario, server) pair in alternation, ROUNDS times; returns the median round of each. */
 async function compare(servers: Running[], scenarios: Record<string, (s: Running) => LoadRequest | undefined>) {
@@ -125,6 +128,7 @@ async function main() {
   if (!only || only === 'in-process') await inProcess();
   if (!only || only === 'profile') await profileSummary();
   if (!only || only === 'scaling') await scaling();
+  if (!only || only === 'peers') await peersSection();
 }
 
 /**
@@ -186,7 +190,7 @@ async function throughput() {
     await populate(url.toString(), 100);
     servers.push({ ...(await reference(url.toString())), name: 'reference (PostgreSQL)' });
   }
-  servers.push(await start('Prism', [prismBin(), 'mock', bundledSpecYaml, '--port', '{port}', '--host', '127.0.0.1'], '/v1/oauth-apps', {}, auth));
+  servers.push(await prism('/v1/oauth-apps'));
   const ids = new Map<string, string>();
   for (const s of servers) {
     ids.set(s.name, (await getJson<{ data: { id: string }[] }>(`${s.url}/v1/oauth-apps`)).data[0]!.id);
@@ -304,20 +308,36 @@ async function inProcess() {
   log();
 }
 
-/** 5. Where a GET by id's time goes: self time by package from a `node --cpu-prof` run under load. */
+/**
+ * 5. Where a GET by id's and a PATCH's time go: self time by package from a `node --cpu-prof`
+ * run under each load (a fresh server and database each), side by side.
+ */
 async function profileSummary() {
-  const profDir = mkdtempSync(join(tmpdir(), 'oauth-apps-prof-'));
-  const url = `sqlite:${join(dir, 'profile.db')}`;
-  const s = await start('profiled', ['--cpu-prof', '--cpu-prof-dir', profDir, cli, '--port', '{port}', '--token', TOKEN, '--database-url', url], `/v1/oauth-apps/${seededId()}`, {}, auth);
-  const r = await load({ url: `${s.url}/v1/oauth-apps/${seededId()}`, headers: auth }, quick ? 4 : 10, 16, s.proc.pid);
-  await s.stop();
-  const shares = selfTimeByOwner(profileIn(profDir), s.startMs + 500); // the load only, not the start-up
-  rmSync(profDir, { recursive: true, force: true });
-  log(`Profile of the reference server (SQLite) under GET by id, 16 connections, ${quick ? 4 : 10} s (${fmt(r.rps)} req/s), self time by package, core module or native function (start-up left out):`);
+  const seconds = quick ? 4 : 10;
+  const path = `/v1/oauth-apps/${seededId()}`;
+  const scenarios: Record<string, (url: string) => LoadRequest> = {
+    'GET by id': (url) => ({ url: url + path, headers: auth }),
+    PATCH: (url) => ({ url: url + path, method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
+  };
+  const shares: Record<string, Map<string, number>> = {};
+  const rps: Record<string, number> = {};
+  for (const [sc, requestFor] of Object.entries(scenarios)) {
+    const profDir = mkdtempSync(join(tmpdir(), 'oauth-apps-prof-'));
+    const url = `sqlite:${join(dir, `profile-${sc.replace(/\W+/g, '-')}.db`)}`;
+    const s = await start('profiled', ['--cpu-prof', '--cpu-prof-dir', profDir, cli, '--port', '{port}', '--token', TOKEN, '--database-url', url], path, {}, auth);
+    rps[sc] = (await load(requestFor(s.url), seconds, 16, s.proc.pid)).rps;
+    await s.stop();
+    shares[sc] = new Map(selfTimeByOwner(profileIn(profDir), s.startMs + 500).map((x) => [x.owner, x.share])); // the load only, not the start-up
+    rmSync(profDir, { recursive: true, force: true });
+  }
+  const names = Object.keys(scenarios);
+  // The top 15 of each scenario, in the order of the first.
+  const owners = [...new Set(names.flatMap((sc) => [...shares[sc]!.keys()].slice(0, 15)))];
+  log(`Profile of the reference server (SQLite), 16 connections, ${seconds} s each (${names.map((sc) => `${sc} ${fmt(rps[sc]!)} req/s`).join(', ')}), self time by package, core module or native function (start-up left out):`);
   log();
-  log('| where | self time |');
-  log('|---|---:|');
-  for (const x of shares.slice(0, 15)) log(`| ${x.owner} | ${fmt(x.share * 100, 1)} % |`);
+  log(`| where | ${names.map((sc) => `${sc} self time`).join(' | ')} |`);
+  log(`|---|${names.map(() => '---:').join('|')}|`);
+  for (const owner of owners) log(`| ${owner} | ${names.map((sc) => `${fmt((shares[sc]!.get(owner) ?? 0) * 100, 1)} %`).join(' | ')} |`);
   log();
 }
 
@@ -390,6 +410,127 @@ async function scaling() {
     log(`${name} filter, 100 of 100 000, 1 connection: p99 ${fmt(big, 2)} ms (target ≤ 20 ms ${mark(big <= 20)}), ${fmt(r, 2)}× the 1 000-app p99 (target ≤ 1.5× ${mark(r <= 1.5)})`);
   }
   log(`RSS of the reference server (SQLite) after the 100 000-app load: ${fmt(rss)} MB (target ≤ 150 MB ${mark(rss <= 150)})`);
+}
+
+/**
+ * 7. Peers: the reference server (SQLite) against what a frontend team would otherwise reach
+ * for — json-server 0.17 over a db.json of the same 100 apps, Mockoon CLI 9 importing the
+ * bundled OpenAPI document (bench/peers.ts installs both into a cache folder) — beside bare
+ * Express and Prism: GET by id and PATCH alternated, RSS after that load, and each server's own
+ * spawn → first answered GET by id, alternated.
+ */
+async function peersSection() {
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  const peers = await installPeers();
+  log(typeof peers === 'string' ? `Peers: json-server and Mockoon left out (${peers}).` : `Peers: ${peers.versions} (in ${peersDir})`);
+  log();
+  const sqliteUrl = `sqlite:${join(dir, 'peers.db')}`;
+  await populate(sqliteUrl, 100);
+  const servers: Running[] = [];
+  try {
+    servers.push(await start('bare Express', [bareExpress], '/healthz'), await reference(sqliteUrl));
+    // json-server gets the very apps the reference server serves (ids included).
+    const benchApps = (await getJson<{ data: { id: string }[] }>(`${servers[1]!.url}/v1/oauth-apps`)).data;
+    const byIdPath = `/v1/oauth-apps/${benchApps[0]!.id}`;
+    const byId = (s: Running) => s.url + byIdPath;
+    servers.push(await prism('/v1/oauth-apps'));
+    if (typeof peers !== 'string') {
+      for (const startPeer of [() => peers.jsonServer(benchApps, '/v1/oauth-apps'), () => peers.mockoon(bundledSpecJson, byIdPath)]) {
+        const s = await startPeer().catch((err: Error) => void log(`Note: ${err.message}: left out.`));
+        if (s) servers.push(s);
+      }
+    }
+    const requests: Record<string, (s: Running) => LoadRequest> = {
+      'GET by id': (s) => ({ url: byId(s), headers: auth }),
+      PATCH: (s) => ({ url: byId(s), method: 'PATCH', headers: { ...auth, ...json }, body: '{"name":"Renamed by the benchmark"}' }),
+    };
+    // A server answering 404 fast must not count as winning: each request is sent once first,
+    // and a server that does not answer it 2xx with an app is left out of that scenario.
+    const answers = new Set<string>();
+    for (const [sc, requestFor] of Object.entries(requests)) {
+      for (const s of servers) {
+        const r = requestFor(s);
+        const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body });
+        const text = await res.text();
+        let app: { id?: unknown } | undefined;
+        try {
+          app = JSON.parse(text) as { id?: unknown };
+        } catch {
+          // not JSON
+        }
+        if (res.ok && typeof app?.id === 'string') answers.add(`${sc} ${s.name}`);
+        else log(`Note: ${s.name} answered ${sc} with ${res.status} (${text.slice(0, 80).replace(/\s+/g, ' ')}): left out of ${sc}.`);
+      }
+    }
+    const results = await compare(servers, Object.fromEntries(Object.entries(requests).map(([sc, requestFor]) => [sc, (s: Running) => (answers.has(`${sc} ${s.name}`) ? requestFor(s) : undefined)])));
+    const rss = new Map(servers.filter((s) => Object.values(results).some((r) => r[s.name])).map((s) => [s.name, s.rssMb()]));
+    log('| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req |');
+    log('|---|---|---:|---:|---:|---:|');
+    for (const [sc, byServer] of Object.entries(results)) {
+      for (const [name, r] of Object.entries(byServer)) log(`| ${sc} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUs)} |`);
+    }
+    log();
+    log(`RSS after that load: ${[...rss].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`);
+    log();
+    // Targets: ≥ 2× Prism, ahead of json-server and Mockoon, on both scenarios.
+    const targets = { Prism: 2, 'json-server': 1, Mockoon: 1 };
+    log('| ratio | req/s | by CPU µs/req | target |');
+    log('|---|---:|---:|---|');
+    for (const sc of Object.keys(requests)) {
+      for (const [peer, times] of Object.entries(targets)) {
+        const ref = results[sc]?.reference;
+        const other = results[sc]?.[peer];
+        const target = times === 1 ? '> 1×' : `≥ ${times}×`;
+        if (!ref || !other) {
+          log(`| ${sc}: reference / ${peer} | — | — | ${target} (not measured) |`);
+          continue;
+        }
+        const r = ref.rps / other.rps;
+        log(`| ${sc}: reference / ${peer} | ${fmt(r, 2)}× | ${fmt(other.cpuUs / ref.cpuUs, 2)}× | ${target} ${mark(times === 1 ? r > 1 : r >= times)} |`);
+      }
+    }
+    log();
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+
+  // Each server's own spawn → first answered GET by id of a bundled seed app (the reference
+  // server on a fresh SQLite file with the seed, json-server on a db.json of the same seed).
+  const seed = JSON.parse(readFileSync(join(packageRoot, 'fixtures', 'seed.json'), 'utf8')) as { id: string }[];
+  const path = `/v1/oauth-apps/${seededId()}`;
+  const starters: Record<string, () => Promise<Running>> = {
+    reference: () => freshReference('cold-peers'),
+    'bare Express': () => start('bare Express', [bareExpress], path),
+    Prism: () => prism(path),
+  };
+  if (typeof peers !== 'string') {
+    starters['json-server'] = () => peers.jsonServer(seed, path);
+    starters.Mockoon = () => peers.mockoon(bundledSpecJson, path);
+  }
+  const runs = quick ? 3 : 5;
+  const starts: Record<string, number[]> = {};
+  for (let i = 0; i < runs; i++) {
+    for (const [name, startOne] of Object.entries(starters)) {
+      const s = await startOne().catch((err: Error) => void log(`Note: ${err.message}: left out of the start-up.`));
+      if (!s) {
+        delete starters[name];
+        delete starts[name];
+        continue;
+      }
+      (starts[name] ??= []).push(s.startMs);
+      await s.stop();
+    }
+  }
+  const ref = median(starts.reference!);
+  log(`| spawn → first answered GET by id, median of ${runs}, alternated | ms | runs | target |`);
+  log('|---|---:|---|---|');
+  for (const [name, ms] of Object.entries(starts)) {
+    const m = median(ms);
+    const target = name === 'reference' ? '—' : name === 'bare Express' ? '— (the floor: Node + Express)' : `reference ahead ${mark(ref < m)}`;
+    log(`| ${name} | ${fmt(m)} | ${ms.map((x) => fmt(x)).join(', ')} | ${target} |`);
+  }
+  if (typeof peers === 'string') log('| json-server, Mockoon | — | — | not installed |');
+  log();
 }
 
 main()

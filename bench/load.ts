@@ -29,8 +29,8 @@ const unit = (v: string) => {
   return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as 'us' | 'ms' | 's'];
 };
 
-/** User + system CPU time so far of a process and its descendants (Prism serves from a forked worker), in µs (Linux /proc; clock ticks are 10 ms). */
-export function cpuTimeUs(pid: number): number {
+/** The /proc/<pid>/stat fields after the command name of a process and its descendants (Prism serves from a forked worker). */
+function processTree(pid: number): [number, string[]][] {
   const stats = new Map<number, string[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -46,9 +46,27 @@ export function cpuTimeUs(pid: number): number {
     grew = false;
     for (const [p, f] of stats) if (!tree.has(p) && tree.has(Number(f[1]))) (tree.add(p), (grew = true));
   }
+  return [...tree].flatMap((p) => (stats.has(p) ? [[p, stats.get(p)!] as [number, string[]]] : []));
+}
+
+/** User + system CPU time so far of a process and its descendants, in µs (Linux /proc; clock ticks are 10 ms). */
+export function cpuTimeUs(pid: number): number {
   let ticks = 0;
-  for (const p of tree) ticks += Number(stats.get(p)?.[11] ?? 0) + Number(stats.get(p)?.[12] ?? 0);
+  for (const [, f] of processTree(pid)) ticks += Number(f[11] ?? 0) + Number(f[12] ?? 0);
   return ticks * 10_000;
+}
+
+/** Resident memory of a process and its descendants, in MB. */
+export function rssMb(pid: number): number {
+  let kb = 0;
+  for (const [p] of processTree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return kb / 1024;
 }
 
 /** Drives one request shape for `seconds` with `connections` and reports req/s, p50, p99 and, given the server's pid, its CPU µs per request. */

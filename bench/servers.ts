@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
-import { pin } from './load.js';
+import { pin, rssMb } from './load.js';
 
 export interface Running {
   name: string;
@@ -12,6 +11,7 @@ export interface Running {
   proc: ChildProcess;
   /** Process start to first 200 on the readiness URL, in ms. */
   startMs: number;
+  /** Resident memory of the process and its descendants, in MB. */
   rssMb(): number;
   stop(): Promise<void>;
 }
@@ -45,7 +45,10 @@ export async function start(name: string, args: string[], readyPath: string, env
     } catch {
       // not listening yet
     }
-    if (performance.now() - t0 > 60_000) throw new Error(`${name} did not become ready`);
+    if (performance.now() - t0 > 60_000) {
+      proc.kill('SIGKILL');
+      throw new Error(`${name} did not answer 200 on ${readyPath} within 60 s`);
+    }
     await new Promise((r) => setTimeout(r, 2));
   }
   const startMs = performance.now() - t0;
@@ -54,7 +57,7 @@ export async function start(name: string, args: string[], readyPath: string, env
     url,
     proc,
     startMs,
-    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1]) / 1024,
+    rssMb: () => rssMb(proc.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();
