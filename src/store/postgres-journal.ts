@@ -4,7 +4,7 @@ import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './
 
 /**
  * The request journal in PostgreSQL (migration 3: sandbox_requests), shared by every instance
- * on the database. A batch is one INSERT of one JSON array of rows, so a busy instance pays one
+ * on the database. A batch is one INSERT of one JSON array of rows (objects), so a busy instance pays one
  * round-trip for many entries. The array is put together as text around each entry's JSON
  * (already made, already masked): as arrays of text (unnest) the driver escaped every quote of
  * every entry, the largest part of a journaled request's own CPU.
@@ -14,8 +14,10 @@ import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './
  * commit does not wait for the WAL to reach the disk, which would make every journaled response
  * wait for an fsync. A database crash can lose the last moments of the journal, never an app.
  */
+// json_to_recordset reads each row once (`->>` on array elements parsed each row again per
+// column: about twice the database's time per batch, measured with batches of 5).
 const APPEND = `INSERT INTO sandbox_requests (namespace, operation_id, method, path, status, entry)
-  SELECT r->>0, r->>1, r->>2, r->>3, (r->>4)::int, r->5 FROM json_array_elements($1::json) AS r`;
+  SELECT n, o, m, p, s, e FROM json_to_recordset($1::json) AS t(n text, o text, m text, p text, s int, e json)`;
 
 export class PostgresJournalState implements JournalState {
   readonly shared = true;
@@ -35,7 +37,7 @@ export class PostgresJournalState implements JournalState {
   async append(records: JournalRecord[]): Promise<void> {
     let rows = '';
     for (const r of records) {
-      rows += `${rows ? ',' : '['}[${JSON.stringify(r.namespace)},${JSON.stringify(r.operationId)},${JSON.stringify(r.method)},${JSON.stringify(r.path)},${r.status},${r.entry}]`;
+      rows += `${rows ? ',' : '['}{"n":${JSON.stringify(r.namespace)},"o":${JSON.stringify(r.operationId)},"m":${JSON.stringify(r.method)},"p":${JSON.stringify(r.path)},"s":${r.status},"e":${r.entry}}`;
     }
     try {
       // Named: each connection parses and plans it once, then only binds the text.
