@@ -68,8 +68,8 @@ const masking = (reasons: unknown) =>
 
 /**
  * The journal's record of one answered request: the entry as JSON (secrets masked, never a
- * header) and the columns its filters read. Made off the hot path (in a batch), from what the
- * journal step captured.
+ * header) and the columns its filters read, made from what the journal step captured once the
+ * request was answered.
  */
 export function toRecord(o: Observed): JournalRecord {
   const { status, operationId } = o;

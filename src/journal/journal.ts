@@ -17,8 +17,8 @@ interface Observing {
 export const DEFAULT_JOURNAL_SIZE = 1000;
 /**
  * On SQLite, how long entries gather before one transaction writes them (a read, a close or
- * MAX_PENDING entries write them at once). Of what gathered, only each namespace's newest
- * `size` entries are made and written: the rest would be pruned before anyone could read them.
+ * `maxPending` entries write them at once). Of what gathered, only each namespace's newest
+ * `size` entries are written: the rest would be pruned before anyone could read them.
  * So a server under load spends its journal work on what survives; a crash loses at most this
  * much of the journal, never an app.
  */
@@ -48,14 +48,14 @@ export interface JournalFilter {
  * `size` per namespace (0: off). Kept in the store's database (src/store/*-journal.ts), so one
  * journal serves every instance on a PostgreSQL database.
  *
- * The hot path only captures references (the parsed body, the response body handed to
- * `res.json`); entries are built, masked and written later, in batches. On a database other
+ * Once a request is answered its entry is made (masked, as one JSON string) and waits to be
+ * written with others, in batches. On a database other
  * processes read (PostgreSQL) a response is sent once its batch is written, so a client that
  * has its answer finds the entry through any instance; on SQLite (one process per file) the
  * response goes at once and a read first writes what is pending.
  */
 export class Journal {
-  private pending: Observed[] = [];
+  private pending: JournalRecord[] = [];
   /** The write that will take `pending`, once started; `wake` starts it now. */
   private next: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -131,7 +131,15 @@ export class Journal {
 
   /** Queues an entry; returns what the response must wait for (PostgreSQL), or nothing. */
   private add(observed: Observed, report: (err: unknown) => void): Promise<void> | undefined {
-    this.pending.push(observed);
+    // The record (its entry as one string) is made at once: what waits for the batch is then
+    // a string, not the bodies' objects, which would outlive the young generation (under
+    // load, the GC's old-space work cost more than making every record).
+    try {
+      this.pending.push(toRecord(observed));
+    } catch (err) {
+      report(err); // an entry that cannot be made must not cost the others
+      return undefined;
+    }
     this.next ??= this.writeNext(report);
     if (this.pending.length >= this.maxPending) this.hurry();
     return this.state.shared ? this.next : undefined;
@@ -156,17 +164,9 @@ export class Journal {
     });
     this.wake = undefined;
     this.urgent = false;
-    const batch = this.surviving(this.pending);
+    const records = this.surviving(this.pending);
     this.pending = [];
     this.next = undefined;
-    const records: JournalRecord[] = [];
-    for (const o of batch) {
-      try {
-        records.push(toRecord(o));
-      } catch (err) {
-        report(err); // an entry that cannot be made must not cost the others
-      }
-    }
     if (!records.length) return;
     const write: Promise<void> = this.state
       .append(records)
@@ -177,10 +177,10 @@ export class Journal {
   }
 
   /** Each namespace's newest `size` entries of a batch, in order: the older ones would be pruned unread. */
-  private surviving(batch: Observed[]): Observed[] {
+  private surviving(batch: JournalRecord[]): JournalRecord[] {
     if (batch.length <= this.size) return batch;
     const kept = new Map<string, number>();
-    const survivors: Observed[] = [];
+    const survivors: JournalRecord[] = [];
     for (let i = batch.length - 1; i >= 0; i--) {
       const o = batch[i]!;
       const n = kept.get(o.namespace) ?? 0;
