@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { createOauthAppsClient } from 'oauth-apps-api-client';
+import { callAllFive } from './five-calls.js';
 
 // What a team would write instead of the kit: MSW handlers by hand, over a Map, answering the
 // same five calls the in-process fixture makes (no validation, no masking, no errors beyond 404).
@@ -34,10 +35,5 @@ afterAll(() => server.close());
 
 it('calls all 5 operations through hand-written MSW handlers', async () => {
   const client = createOauthAppsClient({ baseUrl: 'http://api.test', token: 'test-token' });
-  const created = await client.POST('/v1/oauth-apps', { body: { provider: 'stripe', client_id: 'abc', client_secret: 's3cret', name: 'Stripe' } });
-  const path = { id: created.data!.id };
-  expect((await client.GET('/v1/oauth-apps/{id}', { params: { path } })).response.status).toBe(200);
-  expect((await client.GET('/v1/oauth-apps', {})).data!.data).toHaveLength(1);
-  expect((await client.PATCH('/v1/oauth-apps/{id}', { params: { path }, body: { name: 'Renamed' } })).data!.name).toBe('Renamed');
-  expect((await client.DELETE('/v1/oauth-apps/{id}', { params: { path } })).response.status).toBe(200);
+  await callAllFive(client);
 });
