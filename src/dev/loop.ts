@@ -83,7 +83,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   }
 
   const reloader = await startLivereload(options);
-  const [mock] = await Promise.all([startDevMock(mainApi.yaml, options.mockPort, options.host, say), buildDocs()]);
+  const docs = new DocsBuilder();
+  const [mock] = await Promise.all([startDevMock(mainApi.yaml, options.mockPort, options.host, say), docs.build()]);
   const api = new ApiProcess(options);
   if (!(await api.replace())) throw new Error('the reference server did not start (see above)');
 
@@ -133,7 +134,10 @@ export async function runDev(options: DevOptions): Promise<void> {
     let pages: string[] | undefined = kinds.has('docs') ? [] : undefined; // [] = every page
     if (kinds.has('spec')) {
       const saved = [...batch].filter(([, kind]) => kind === 'spec').map(([file]) => file);
-      if (saved.some((file) => plugins.includes(file))) reloadPlugins();
+      if (saved.some((file) => plugins.includes(file))) {
+        reloadPlugins();
+        docs.close(); // the next build starts a fresh renderer, which imports the plugin anew
+      }
       const linted = using(saved);
       const built = await bundleSpecs(linted);
       if (!built.ok) reportLint(built.errors, 'server, mock and docs still serve the last good spec');
@@ -148,7 +152,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     }
     // The slowest first (the docs' own processes), then the in-process steps beside it.
     const steps: Promise<unknown>[] = [];
-    if (pages) steps.push(buildDocs(pages).then((ok) => ok && (reloader.refresh('/docs/'), say(`  docs     rebuilt, open pages reload (${at()})`))));
+    if (pages) steps.push(docs.build(pages).then((ok) => ok && (reloader.refresh('/docs/'), say(`  docs     rebuilt, open pages reload (${at()})`))));
     const specChanged = changed.length > 0;
     if (specChanged) {
       steps.push(
@@ -177,6 +181,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   const stop = async () => {
     await watcher.close();
     reloader.close();
+    docs.close();
     await Promise.all([api.close(), mock.close()]);
     process.exit(0);
   };
@@ -189,18 +194,45 @@ function reportLint(errors: Problem[], kept: string) {
   for (const e of errors) say(formatProblem(e));
 }
 
-/** The docs build of `npm run docs` (the pages of these APIs; none named: every page), quiet unless it fails. */
-function buildDocs(apiNames: string[] = []): Promise<boolean> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/build-docs.mjs', ...apiNames], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    child.on('exit', (code) => {
-      if (code !== 0) say(`  ✗ docs build failed, the pages stay as they were:\n${output.trimEnd()}`);
-      resolve(code === 0);
+/**
+ * The docs build of `npm run docs`, in a process of its own that stays up (scripts/build-docs.mjs
+ * --serve) so that its renderer is loaded once, not once per save; quiet unless a build fails.
+ * A save of a Redocly plugin starts a fresh one (the plugin is imported once per process).
+ */
+class DocsBuilder {
+  #child: ChildProcess | undefined;
+  #output = '';
+  #next = 0;
+
+  /** Builds the pages of these APIs (none named: every page); false when it failed (the pages stay as they were). */
+  async build(apiNames: string[] = []): Promise<boolean> {
+    const child = (this.#child ??= this.#start());
+    const id = ++this.#next;
+    this.#output = '';
+    const ok = await new Promise<boolean>((resolve) => {
+      const onMessage = (m: { id: number; ok: boolean }) => m.id === id && (done(), resolve(m.ok));
+      const onExit = () => (done(), resolve(false));
+      const done = () => (child.off('message', onMessage), child.off('exit', onExit));
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send({ id, apis: apiNames });
     });
-  });
+    if (!ok) say(`  ✗ docs build failed, the pages stay as they were:\n${this.#output.trimEnd()}`);
+    return ok;
+  }
+
+  close(): void {
+    this.#child?.kill();
+    this.#child = undefined;
+  }
+
+  #start(): ChildProcess {
+    const child = spawn(process.execPath, ['scripts/build-docs.mjs', '--serve'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    child.stdout!.on('data', (d: Buffer) => (this.#output += d));
+    child.stderr!.on('data', (d: Buffer) => (this.#output += d));
+    child.once('exit', () => this.#child === child && (this.#child = undefined));
+    return child;
+  }
 }
 
 async function startLivereload(options: DevOptions): Promise<LiveReloadServer> {
