@@ -170,7 +170,8 @@ function demoteHeadings(markdown) {
 
 // `node scripts/build-docs.mjs [api…]` builds the pages of those APIs (none: every page).
 // `--serve` (npm run dev) keeps the renderer warm: each IPC message `{ id, apis }` builds those
-// pages and is answered `{ id, ok }`, one build at a time; the output goes to stdout/stderr.
+// pages and is answered `{ id, ok, error? }`, one build at a time; the renderer's output goes
+// to stdout/stderr.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv[2] === '--serve') {
     let queue = Promise.resolve();
@@ -180,8 +181,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
           console.log((await buildDocs(apis, { warm: true })).join('\n'));
           process.send({ id, ok: true });
         } catch (err) {
-          console.error(err?.stack ?? String(err));
-          process.send({ id, ok: false });
+          process.send({ id, ok: false, error: err?.stack ?? String(err) });
         }
       });
     });

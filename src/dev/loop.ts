@@ -150,7 +150,7 @@ export async function runDev(options: DevOptions): Promise<void> {
         if (changed.length && !pages) pages = changed.map((a) => a.name);
       }
     }
-    // The slowest first (the docs' own processes), then the in-process steps beside it.
+    // The slowest first (the docs' process), then the in-process steps beside it.
     const steps: Promise<unknown>[] = [];
     if (pages) steps.push(docs.build(pages).then((ok) => ok && (reloader.refresh('/docs/'), say(`  docs     rebuilt, open pages reload (${at()})`))));
     const specChanged = changed.length > 0;
@@ -209,15 +209,16 @@ class DocsBuilder {
     const child = (this.#child ??= this.#start());
     const id = ++this.#next;
     this.#output = '';
-    const ok = await new Promise<boolean>((resolve) => {
-      const onMessage = (m: { id: number; ok: boolean }) => m.id === id && (done(), resolve(m.ok));
-      const onExit = () => (done(), resolve(false));
+    // The reply carries the failure itself: the pipes' last output may come after it.
+    const { ok, error } = await new Promise<{ ok: boolean; error?: string }>((resolve) => {
+      const onMessage = (m: { id: number; ok: boolean; error?: string }) => m.id === id && (done(), resolve(m));
+      const onExit = () => (done(), resolve({ ok: false }));
       const done = () => (child.off('message', onMessage), child.off('exit', onExit));
       child.on('message', onMessage);
       child.on('exit', onExit);
       child.send({ id, apis: apiNames });
     });
-    if (!ok) say(`  ✗ docs build failed, the pages stay as they were:\n${this.#output.trimEnd()}`);
+    if (!ok) say(`  ✗ docs build failed, the pages stay as they were:\n${[this.#output.trimEnd(), error].filter(Boolean).join('\n')}`);
     return ok;
   }
 
