@@ -23,8 +23,10 @@ export const DEFAULT_JOURNAL_SIZE = 1000;
  * much of the journal, never an app.
  */
 const WRITE_DELAY_MS = 1000;
-/** Where responses wait for their batch (PostgreSQL): the batch that is written at once. */
+/** How many entries may wait before their write starts at once (PostgreSQL; on SQLite, at least this many). */
 const MAX_BATCH = 500;
+/** And how much entry text may wait (about 16 MB): a batch of large entries (lists) is written sooner. */
+const MAX_PENDING_CHARS = 16 * 1024 * 1024;
 /**
  * Where responses wait for their batch (PostgreSQL), how many batches may be in flight at once.
  * With one, a request arriving while a batch commits waits for that commit and then its own
@@ -49,13 +51,14 @@ export interface JournalFilter {
  * journal serves every instance on a PostgreSQL database.
  *
  * Once a request is answered its entry is made (masked, as one JSON string) and waits to be
- * written with others, in batches. On a database other
- * processes read (PostgreSQL) a response is sent once its batch is written, so a client that
- * has its answer finds the entry through any instance; on SQLite (one process per file) the
- * response goes at once and a read first writes what is pending.
+ * written with others, in batches. On a database other processes read (PostgreSQL) a response
+ * is sent once its batch is written, so a client that has its answer finds the entry through
+ * any instance; on SQLite (one process per file) the response goes at once and a read first
+ * writes what is pending.
  */
 export class Journal {
   private pending: JournalRecord[] = [];
+  private pendingChars = 0;
   /** The write that will take `pending`, once started; `wake` starts it now. */
   private next: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -135,13 +138,15 @@ export class Journal {
     // a string, not the bodies' objects, which would outlive the young generation (under
     // load, the GC's old-space work cost more than making every record).
     try {
-      this.pending.push(toRecord(observed));
+      const record = toRecord(observed);
+      this.pending.push(record);
+      this.pendingChars += record.entry.length;
     } catch (err) {
       report(err); // an entry that cannot be made must not cost the others
       return undefined;
     }
     this.next ??= this.writeNext(report);
-    if (this.pending.length >= this.maxPending) this.hurry();
+    if (this.pending.length >= this.maxPending || this.pendingChars >= MAX_PENDING_CHARS) this.hurry();
     return this.state.shared ? this.next : undefined;
   }
 
@@ -149,7 +154,7 @@ export class Journal {
    * The next batch's write, once a writer is free (`writers` at a time): what arrives while
    * every writer is busy joins the next batch, so a busy server writes few, large batches.
    * Where responses wait for it (PostgreSQL) it starts on the next turn of the event loop; on
-   * SQLite (one writer) it waits up to WRITE_DELAY_MS (or a read, or MAX_BATCH entries), one
+   * SQLite (one writer) it waits up to WRITE_DELAY_MS (or a read, or `maxPending` entries), one
    * transaction for all.
    */
   private async writeNext(report: (err: unknown) => void): Promise<void> {
@@ -166,6 +171,7 @@ export class Journal {
     this.urgent = false;
     const records = this.surviving(this.pending);
     this.pending = [];
+    this.pendingChars = 0;
     this.next = undefined;
     if (!records.length) return;
     const write: Promise<void> = this.state
