@@ -59,6 +59,8 @@ export interface JournalFilter {
 export class Journal {
   private pending: JournalRecord[] = [];
   private pendingChars = 0;
+  /** When `pending` is next cut to what can survive (see `add`). */
+  private trimAt: { entries: number; chars: number };
   /** The write that will take `pending`, once started; `wake` starts it now. */
   private next: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -78,6 +80,7 @@ export class Journal {
   ) {
     this.writers = state.shared ? SHARED_WRITERS : 1;
     this.maxPending = state.shared ? MAX_BATCH : Math.max(MAX_BATCH, 4 * size);
+    this.trimAt = { entries: this.maxPending, chars: MAX_PENDING_CHARS };
   }
 
   get enabled(): boolean {
@@ -146,7 +149,16 @@ export class Journal {
       return undefined;
     }
     this.next ??= this.writeNext(report);
-    if (this.pending.length >= this.maxPending || this.pendingChars >= MAX_PENDING_CHARS) this.hurry();
+    if (this.pending.length >= this.trimAt.entries || this.pendingChars >= this.trimAt.chars) {
+      this.hurry();
+      // While a write is under way (a large batch goes in slices; a database can be slow),
+      // entries may arrive faster than it takes them. Of what waits, only each namespace's
+      // newest `size` can survive: the rest goes now, so memory stays bounded at any rate.
+      this.pending = this.surviving(this.pending);
+      this.pendingChars = this.pending.reduce((n, r) => n + r.entry.length, 0);
+      // Not again until what waits has doubled: trimming stays a small share of the work.
+      this.trimAt = { entries: Math.max(this.maxPending, 2 * this.pending.length), chars: Math.max(MAX_PENDING_CHARS, 2 * this.pendingChars) };
+    }
     return this.state.shared ? this.next : undefined;
   }
 
@@ -172,6 +184,7 @@ export class Journal {
     const records = this.surviving(this.pending);
     this.pending = [];
     this.pendingChars = 0;
+    this.trimAt = { entries: this.maxPending, chars: MAX_PENDING_CHARS };
     this.next = undefined;
     if (!records.length) return;
     const write: Promise<void> = this.state

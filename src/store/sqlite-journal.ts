@@ -5,21 +5,30 @@ import { guard } from './sqlite-errors.js';
 import type { JournalCount, JournalQuery, JournalRecord, JournalState } from './types.js';
 
 /**
- * The most entry text one transaction writes. A write is synchronous (it holds the event
- * loop), and a batch can be large: a second of 100-app lists is a thousand entries of about
- * 30 KB. Written as one transaction it held every request behind it for 70-100 ms (the p99 of
- * such lists at one connection, against 5-7 ms with the journal off); in slices of this size,
- * with a turn of the event loop between them, requests go in between.
+ * How long one transaction of journal writes may hold the event loop. A write is synchronous,
+ * and a batch can be large: a second of 100-app lists is a thousand entries of about 30 KB.
+ * Written as one transaction it held every request behind it for 70-100 ms (the p99 of such
+ * lists at one connection, against 5-7 ms with the journal off; 15-18 ms in slices of 1 ms).
+ * Between two slices the event loop serves what has come in. When that took long (many
+ * connections), the next slice may take a share of it (SLICE_SHARE, at most SLICE_MAX_MS), so
+ * the journal keeps up with its requests instead of piling entries up in memory.
  */
-const SLICE_CHARS = 256 * 1024;
+const SLICE_MS = 1;
+const SLICE_SHARE = 0.2;
+const SLICE_MAX_MS = 20;
 
 /** The request journal in the SQLite file (migration 3: sandbox_requests). */
 export class SqliteJournalState implements JournalState {
   readonly shared = false;
   private readonly stmt;
-  private readonly appendInTx: (records: JournalRecord[]) => void;
+  /** Writes records from `from` for `ms` (at least one), in one transaction; returns where it stopped. */
+  private readonly appendSlice: (records: JournalRecord[], from: number, ms: number) => number;
 
-  constructor(db: SqliteDatabase) {
+  /** `sliceMs`: how long a transaction may hold the event loop at least (SLICE_MS; a test gives 0: one entry each when nothing else runs). */
+  constructor(
+    db: SqliteDatabase,
+    private readonly options: { sliceMs: number } = { sliceMs: SLICE_MS },
+  ) {
     this.stmt = {
       insert: db.prepare('INSERT INTO sandbox_requests (namespace, operation_id, method, path, status, entry) VALUES (?, ?, ?, ?, ?, ?)'),
       // Everything older than the keep newest goes: one walk of the (namespace, seq) index.
@@ -39,19 +48,24 @@ export class SqliteJournalState implements JournalState {
         'SELECT operation_id, status, count(*) AS n FROM sandbox_requests WHERE namespace = ? GROUP BY operation_id, status',
       ),
     };
-    // One transaction per batch: one commit (and WAL sync point) for many entries.
-    this.appendInTx = db.transaction((records: JournalRecord[]) => {
-      for (const r of records) this.stmt.insert.run(r.namespace, r.operationId, r.method, r.path, r.status, r.entry);
+    // One transaction per slice: one commit (and WAL sync point) for many entries.
+    this.appendSlice = db.transaction((records: JournalRecord[], from: number, ms: number) => {
+      const until = performance.now() + ms;
+      let i = from;
+      do {
+        const r = records[i++]!;
+        this.stmt.insert.run(r.namespace, r.operationId, r.method, r.path, r.status, r.entry);
+      } while (i < records.length && performance.now() < until);
+      return i;
     }, 'immediate');
   }
 
   async append(records: JournalRecord[]): Promise<void> {
+    let sliceEnded = performance.now();
     for (let from = 0; from < records.length; ) {
-      let to = from + 1;
-      for (let chars = records[from]!.entry.length; to < records.length && chars + records[to]!.entry.length <= SLICE_CHARS; to++) chars += records[to]!.entry.length;
-      const slice = records.slice(from, to);
-      guard(() => this.appendInTx(slice));
-      from = to;
+      const others = performance.now() - sliceEnded; // what the event loop served since the last slice
+      from = guard(() => this.appendSlice(records, from, Math.min(SLICE_MAX_MS, Math.max(this.options.sliceMs, SLICE_SHARE * others))));
+      sliceEnded = performance.now();
       if (from < records.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
