@@ -24,10 +24,14 @@ export class SqliteJournalState implements JournalState {
   /** Writes records from `from` for `ms` (at least one), in one transaction; returns where it stopped. */
   private readonly appendSlice: (records: JournalRecord[], from: number, ms: number) => number;
 
-  /** `sliceMs`: how long a transaction may hold the event loop at least (SLICE_MS; a test gives 0: one entry each when nothing else runs). */
+  /**
+   * `sliceMs`: how long a transaction may hold the event loop at least (SLICE_MS), `share`: of
+   * what the event loop served since the last one (SLICE_SHARE). A test gives 0 and 0: one
+   * entry per transaction.
+   */
   constructor(
     db: SqliteDatabase,
-    private readonly options: { sliceMs: number } = { sliceMs: SLICE_MS },
+    private readonly options: { sliceMs: number; share: number } = { sliceMs: SLICE_MS, share: SLICE_SHARE },
   ) {
     this.stmt = {
       insert: db.prepare('INSERT INTO sandbox_requests (namespace, operation_id, method, path, status, entry) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -64,7 +68,7 @@ export class SqliteJournalState implements JournalState {
     let sliceEnded = performance.now();
     for (let from = 0; from < records.length; ) {
       const others = performance.now() - sliceEnded; // what the event loop served since the last slice
-      from = guard(() => this.appendSlice(records, from, Math.min(SLICE_MAX_MS, Math.max(this.options.sliceMs, SLICE_SHARE * others))));
+      from = guard(() => this.appendSlice(records, from, Math.min(SLICE_MAX_MS, Math.max(this.options.sliceMs, this.options.share * others))));
       sliceEnded = performance.now();
       if (from < records.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }

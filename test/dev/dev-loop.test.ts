@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
 import { launchBrowser, offlinePage, type OfflinePage } from '../helpers/browser.js';
 import { startDevLoop, type DevLoop } from '../helpers/dev-loop.js';
@@ -30,12 +30,19 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     original = { schema: loop.read(schema), example: loop.read(example) };
     // The page may reach the server and the LiveReload server, nothing else.
     docs = await offlinePage(browser, [loop.api, loop.livereload]);
+    // Each document the page loads notes when its LiveReload client is connected (see reloads()).
+    await docs.page.addInitScript(() => document.addEventListener('LiveReloadConnect', () => ((window as { liveReloadConnected?: boolean }).liveReloadConnected = true)));
     await docs.page.goto(`${loop.api}/docs/#/oauth-apps/createoauthapp`, { waitUntil: 'load' });
+    await connected();
     await shows('Display name of the OAuth app.');
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await loop?.stop();
+  });
+  // A failure shows what the loop printed: what it rebuilt, and any error it reported.
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(`--- npm run dev printed ---\n${loop?.output()}`);
   });
 
   /** Creates an app without `metadata` (optional in the spec as shipped): 200, or 422 once it is required. */
@@ -51,9 +58,19 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     text
       .replace('required: [provider, client_id, client_secret, name]', 'required: [provider, client_id, client_secret, name, metadata]')
       .replace('description: Display name of the OAuth app.', `description: Display name of the OAuth app (${marker}).`);
+  /** Resolves once the page's LiveReload client is connected: a reload sent before that is lost. */
+  const connected = () => docs.page.waitForFunction(() => (window as { liveReloadConnected?: boolean }).liveReloadConnected === true, undefined, { timeout: 60_000 });
+  /**
+   * Resolves once the open page has reloaded itself and is connected again, ready for the next
+   * save (a save right after a reload, its page still loading, would not reach it).
+   */
+  const reloads = async () => {
+    await docs.page.waitForEvent('load', { timeout: 60_000 });
+    await connected();
+  };
   /** Resolves once the open page has reloaded itself and shows `text`. */
   const reloadsShowing = async (text: string) => {
-    await docs.page.waitForEvent('load', { timeout: 60_000 });
+    await reloads();
     await shows(text);
   };
   const shows = (text: string) => docs.page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 60_000 });
@@ -118,7 +135,7 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
   });
 
   it('a new example in a split file is what the mock serves, and what the docs page shows', async () => {
-    const reloaded = docs.page.waitForEvent('load', { timeout: 60_000 });
+    const reloaded = reloads();
     const done = loop.printed(/done in/);
     loop.save(example, original.example.replace('name: My Stripe OAuth App', 'name: Renamed by the dev loop test'));
     await Promise.all([done, reloaded]);
@@ -129,8 +146,9 @@ describe.skipIf(process.env.TEST_STORE === 'postgres')('npm run dev', { timeout:
     await shows('Renamed by the dev loop test');
     await docs.page.evaluate(() => (location.hash = '#/oauth-apps/createoauthapp'));
     const restored = loop.printed(/done in/);
+    const restoredPage = reloads();
     loop.save(example, original.example);
-    await restored;
+    await Promise.all([restored, restoredPage]);
   });
 
   it('an invalid save names the file and line, and keeps the last good state serving; the next valid save recovers', async () => {
