@@ -166,8 +166,8 @@ export class Journal {
    * The next batch's write, once a writer is free (`writers` at a time): what arrives while
    * every writer is busy joins the next batch, so a busy server writes few, large batches.
    * Where responses wait for it (PostgreSQL) it starts on the next turn of the event loop; on
-   * SQLite (one writer) it waits up to WRITE_DELAY_MS (or a read, or `maxPending` entries), one
-   * transaction for all.
+   * SQLite (one writer) it waits up to WRITE_DELAY_MS (or a read, or `maxPending` entries), then
+   * writes them all in short transactions (src/store/sqlite-journal.ts).
    */
   private async writeNext(report: (err: unknown) => void): Promise<void> {
     while (this.writing.size >= this.writers) await Promise.race(this.writing);
